@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../server.ts';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+const checkSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, ok: { type: 'boolean' }, detail: { type: 'string' } },
+  required: ['name', 'ok'],
+} as const;
+
+export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  app.get(
+    '/health',
+    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        response: {
+          200: { type: 'object', properties: { ready: { type: 'boolean' }, checks: { type: 'array', items: checkSchema } } },
+          503: { type: 'object', properties: { ready: { type: 'boolean' }, checks: { type: 'array', items: checkSchema } } },
+        },
+      },
+    },
+    async (_req, reply) => {
+      const checks = deps.readiness();
+      const ready = checks.every((c) => c.ok);
+      return reply.status(ready ? 200 : 503).send({ ready, checks });
+    },
+  );
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.registry.metrics();
+    return reply.header('content-type', deps.registry.contentType).send(body);
+  });
+}

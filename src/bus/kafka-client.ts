@@ -1,0 +1,60 @@
+/**
+ * The kafkajs client for spendflow: one `Kafka` instance per process, its log lines routed to our
+ * logger, and topic creation for everything spendflow reads or writes.
+ */
+import kafkajs from 'kafkajs';
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import { reallocationTopic } from '../publish/encode.ts';
+
+const { Kafka, logLevel } = kafkajs;
+export type KafkaClient = InstanceType<typeof Kafka>;
+
+export function createKafkaClient(config: Config['kafka'], log: Logger, clientSuffix = ''): KafkaClient {
+  const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+    [logLevel.ERROR]: 'error',
+    [logLevel.WARN]: 'warn',
+    [logLevel.INFO]: 'info',
+    [logLevel.DEBUG]: 'debug',
+  };
+  return new Kafka({
+    clientId: config.clientId + clientSuffix,
+    brokers: [...config.brokers],
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        const kafkaLog = log.child({ component: 'kafkajs' });
+        // Transient coordinator errors while a broker starts are retried by kafkajs; keep them at debug.
+        const noisy = typeof rest['error'] === 'string' && /coordinator (is loading|is not available)/i.test(rest['error']);
+        kafkaLog[noisy ? 'debug' : (levelName[level] ?? 'info')](String(message), rest);
+      },
+  });
+}
+
+/** Every topic spendflow reads or writes, given the configured portfolios' platforms. */
+export function spendflowTopics(config: Config): string[] {
+  const t = config.kafka.topics;
+  const platforms = new Set(config.portfolios.flatMap((p) => p.channels.map((c) => c.platform)));
+  return [t.spend, t.sales, t.dlq, ...[...platforms].map((p) => reallocationTopic(t, p))];
+}
+
+/** Creates the topics that do not exist yet (no-op for the ones that do). */
+export async function ensureTopics(client: KafkaClient, topics: readonly string[], config: Config['kafka']): Promise<string[]> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor })),
+      });
+    }
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}

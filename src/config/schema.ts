@@ -1,0 +1,295 @@
+/**
+ * Every configuration key in one place: its path, kind, default, constraints, environment variable
+ * and the operator-facing doc string. The loader (loader.ts), the validator (validate.ts) and the
+ * generated docs/configuration.md and config/default.yaml (render.ts) are all driven from here.
+ * The type helpers below make the compiler check that every leaf of `Config` has exactly one entry
+ * and that each default has the type `Config` declares for it.
+ */
+import { IDENTIFIER } from '../events/fields.ts';
+import type { Config, PortfolioConfig } from './types.ts';
+
+/** A leaf value: what one key (other than `portfolios`) can hold. */
+export type ConfigValue = string | number | boolean | null | readonly string[];
+
+type LeafPaths<T, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends ConfigValue ? `${Prefix}${K}` : LeafPaths<T[K], `${Prefix}${K}.`>;
+}[keyof T & string];
+
+type ValueAt<T, P extends string> = P extends `${infer Head}.${infer Rest}`
+  ? Head extends keyof T ? ValueAt<T[Head], Rest> : never
+  : P extends keyof T ? T[P] : never;
+
+/** Dotted path of every leaf key, e.g. `kafka.topics.dlq`. `portfolios` is structured and separate. */
+export type ConfigKeyPath = LeafPaths<Omit<Config, 'portfolios'>>;
+
+export type KeyKind = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'string-list';
+
+/** A check beyond kind and bounds; `describe` is shown in the docs, `check` returns a message or undefined. */
+export interface KeyRule {
+  readonly describe: string;
+  readonly check: (value: string) => string | undefined;
+}
+
+export interface KeySpec<P extends ConfigKeyPath = ConfigKeyPath> {
+  readonly path: P;
+  /** `SPENDFLOW_` + the path in upper snake case. */
+  readonly env: string;
+  readonly kind: KeyKind;
+  readonly default: ConfigValue;
+  /** One to three sentences for an operator. */
+  readonly doc: string;
+  /** Whether `null` is allowed (in YAML and as the literal `null` in the environment). */
+  readonly nullable: boolean;
+  /** Inclusive lower bound for numbers, unless `minExclusive`. */
+  readonly min?: number;
+  readonly minExclusive?: boolean;
+  /** Inclusive upper bound for numbers. */
+  readonly max?: number;
+  /** Strings (or each item of a string list) must match. */
+  readonly pattern?: RegExp;
+  /** Allowed values of an enum. */
+  readonly values?: readonly string[];
+  /** Extra check applied to strings (or each item of a string list). */
+  readonly rule?: KeyRule;
+}
+
+/** Kafka topic names: letters, digits, `.`, `_` and `-`. */
+export const TOPIC = /^[A-Za-z0-9._-]+$/;
+/** Ad platform names end up in topic names, so they follow the same rule. */
+export const PLATFORM = TOPIC;
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+
+const hostPort: KeyRule = {
+  describe: 'each host:port',
+  check(value) {
+    const m = HOST_PORT.exec(value);
+    if (!m) return `"${value}" is not host:port`;
+    const port = Number(m[2]);
+    return port >= 1 && port <= 65535 ? undefined : `"${value}" has a port outside 1..65535`;
+  },
+};
+
+const isoDateTime: KeyRule = {
+  describe: 'ISO-8601 date-time with a zone',
+  check(value) {
+    if (!ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
+      return `must be an ISO-8601 date-time with a zone, e.g. 2026-01-05T00:00:00Z (got "${value}")`;
+    }
+    return undefined;
+  },
+};
+
+/** `ingest.bucketMinutes` → `SPENDFLOW_INGEST_BUCKET_MINUTES`. */
+export function envVarName(path: string): string {
+  const snake = path
+    .split('.')
+    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_');
+  return `SPENDFLOW_${snake}`;
+}
+
+type KeyInput<P extends ConfigKeyPath> = Omit<KeySpec<P>, 'path' | 'env' | 'default' | 'nullable'> & {
+  readonly default: ValueAt<Config, P>;
+  readonly nullable?: boolean;
+};
+
+function key<P extends ConfigKeyPath>(path: P, input: KeyInput<P>): KeySpec<P> {
+  return { ...input, path, env: envVarName(path), nullable: input.nullable ?? false };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** Every leaf key, in the order of the docs and config/default.yaml (siblings stay together). */
+export const CONFIG_KEYS = [
+  key('service.host', {
+    kind: 'string', default: '127.0.0.1',
+    doc: 'Network interface the HTTP API binds to. Use 0.0.0.0 to accept connections from other hosts, for example inside a container.',
+  }),
+  key('service.port', {
+    kind: 'integer', default: 8080, min: 0, max: 65535,
+    doc: 'TCP port of the HTTP API. 0 picks any free port.',
+  }),
+  key('service.logLevel', {
+    kind: 'enum', default: 'info', values: LOG_LEVELS,
+    doc: 'Lowest severity that is logged; silent turns logging off.',
+  }),
+  key('kafka.brokers', {
+    kind: 'string-list', default: [], rule: hostPort,
+    doc: 'Kafka bootstrap servers as host:port. Empty runs spendflow embedded: events travel over an in-process bus and no Kafka is needed. In the environment variable, separate brokers with commas.',
+  }),
+  key('kafka.clientId', {
+    kind: 'string', default: 'spendflow',
+    doc: 'Client id spendflow announces to Kafka; it shows up in broker logs, metrics and quotas.',
+  }),
+  key('kafka.groupId', {
+    kind: 'string', default: 'spendflow',
+    doc: 'Consumer group used to read spend and sales. Instances with the same group id share the partitions between them.',
+  }),
+  key('kafka.createTopics', {
+    kind: 'boolean', default: true,
+    doc: 'Create missing topics at startup, with the partition count and replication factor below. Turn this off when topics are managed elsewhere.',
+  }),
+  key('kafka.partitions', {
+    kind: 'integer', default: 3, min: 1,
+    doc: 'Number of partitions of the topics spendflow creates. Existing topics are left as they are.',
+  }),
+  key('kafka.replicationFactor', {
+    kind: 'integer', default: 1, min: 1,
+    doc: 'Replication factor of the topics spendflow creates; it cannot exceed the number of brokers in the cluster.',
+  }),
+  key('kafka.topics.spend', {
+    kind: 'string', default: 'spendflow.spend', pattern: TOPIC,
+    doc: 'Topic spend events are read from.',
+  }),
+  key('kafka.topics.sales', {
+    kind: 'string', default: 'spendflow.sales', pattern: TOPIC,
+    doc: 'Topic sales events are read from.',
+  }),
+  key('kafka.topics.reallocationsPrefix', {
+    kind: 'string', default: 'spendflow.reallocations.', pattern: TOPIC,
+    doc: 'Reallocations are published to this prefix followed by the channel\'s platform, e.g. spendflow.reallocations.google-ads.',
+  }),
+  key('kafka.topics.dlq', {
+    kind: 'string', default: 'spendflow.dlq', pattern: TOPIC,
+    doc: 'Dead-letter topic: events that cannot be processed are written here together with the reason, so one bad event does not stop the pipeline.',
+  }),
+  key('ingest.bucketMinutes', {
+    kind: 'integer', default: 60, min: 1, max: 10080,
+    doc: 'Length of one time bucket in minutes. Spend and sales are summed per bucket, and each portfolio budget is the budget of one bucket.',
+  }),
+  key('ingest.allowedLatenessMinutes', {
+    kind: 'integer', default: 10, min: 0,
+    doc: 'How long after a bucket has ended its events are still accepted; later events are rejected as late. Must be less than 24 buckets.',
+  }),
+  key('ingest.idleStreamSeconds', {
+    kind: 'integer', default: 30, min: 1,
+    doc: 'A portfolio\'s buckets close when both its spend and its sales events have passed the bucket end plus the lateness. A stream (spend or sales) that delivers nothing for this many wall-clock seconds stops holding buckets open.',
+  }),
+  key('ingest.maxTrackedEventIds', {
+    kind: 'integer', default: 200000, min: 1000,
+    doc: 'How many recent event ids are remembered to drop duplicates (Kafka delivers at least once). More catches older duplicates at the cost of memory.',
+  }),
+  key('model.minBuckets', {
+    kind: 'integer', default: 4, min: 1,
+    doc: 'Closed buckets a portfolio needs before the model may move money (the learning phase). Must not exceed model.windowBuckets.',
+  }),
+  key('model.windowBuckets', {
+    kind: 'integer', default: 336, min: 2,
+    doc: 'How many recent buckets the response-curve fit uses; older data is forgotten so the model follows changes in the market.',
+  }),
+  key('model.ridge', {
+    kind: 'number', default: 1.0, min: 0,
+    doc: 'Pull of the fit towards the prior ROI. Larger values give more cautious curves while data is scarce; 0 turns the pull off.',
+  }),
+  key('model.priorRoi', {
+    kind: 'number', default: 1.5, min: 0, minExclusive: true,
+    doc: 'ROI assumed before data arrives: revenue per unit of spend at the initial allocation.',
+  }),
+  key('optimizer.iterations', {
+    kind: 'integer', default: 3000, min: 10, max: 10_000_000,
+    doc: 'Search iterations per reallocation. More iterations can find a slightly better allocation for portfolios with many channels, at the cost of CPU time.',
+  }),
+  key('optimizer.seed', {
+    kind: 'integer', default: 1,
+    doc: 'Seed of the optimizer\'s random generator, so the same inputs always give the same allocation.',
+  }),
+  key('optimizer.minMoveShare', {
+    kind: 'number', default: 0.001, min: 0, max: 1,
+    doc: 'A reallocation is not published when no channel moves by more than this fraction of the portfolio budget, so ad platforms are not bothered with tiny changes.',
+  }),
+  key('simulator.enabled', {
+    kind: 'enum', default: 'auto', values: ['auto', 'on', 'off'],
+    doc: 'Generate synthetic spend and sales events, for demos and tests. auto: on when embedded (no kafka.brokers), off with Kafka.',
+  }),
+  key('simulator.scenario', {
+    kind: 'string', default: 'demo', pattern: IDENTIFIER,
+    doc: 'Name of the scenario the simulator plays.',
+  }),
+  key('simulator.seed', {
+    kind: 'integer', default: 42,
+    doc: 'Seed of the simulator\'s random generator; the same seed replays the same events.',
+  }),
+  key('simulator.speed', {
+    kind: 'number', default: 900, min: 0, minExclusive: true,
+    doc: 'Simulated seconds per wall-clock second. The default plays one hour of traffic in four seconds.',
+  }),
+  key('simulator.tickMinutes', {
+    kind: 'integer', default: 5, min: 1, max: 60,
+    doc: 'Simulated minutes between two batches of generated events.',
+  }),
+  key('simulator.start', {
+    kind: 'string', default: null, nullable: true, rule: isoDateTime,
+    doc: 'Simulated time the run starts at, as ISO-8601 with a zone (e.g. 2026-01-05T00:00:00Z). null starts at the current hour.',
+  }),
+] as const;
+
+// Fails to compile when a leaf of `Config` has no entry in CONFIG_KEYS.
+type MissingKeys = Exclude<ConfigKeyPath, (typeof CONFIG_KEYS)[number]['path']>;
+type AssertNone<T extends never> = T;
+export type SchemaCoversConfig = AssertNone<MissingKeys>;
+
+export const KEY_BY_PATH: ReadonlyMap<string, KeySpec> = new Map(CONFIG_KEYS.map((k) => [k.path, k]));
+export const KEY_BY_ENV: ReadonlyMap<string, KeySpec> = new Map(CONFIG_KEYS.map((k) => [k.env, k]));
+
+/** Top-level sections in order, each with a heading for the docs. */
+export const SECTIONS: readonly { readonly name: string; readonly title: string; readonly doc: string }[] = [
+  { name: 'service', title: 'service', doc: 'The HTTP API and logging.' },
+  { name: 'kafka', title: 'kafka', doc: 'Where events come from and go to. Leave `brokers` empty to run embedded.' },
+  { name: 'ingest', title: 'ingest', doc: 'How spend and sales events are bucketed, checked for lateness and de-duplicated.' },
+  { name: 'model', title: 'model', doc: 'The per-channel response curves fitted from spend and sales.' },
+  { name: 'optimizer', title: 'optimizer', doc: 'The search for the allocation that maximises expected revenue.' },
+  { name: 'simulator', title: 'simulator', doc: 'Synthetic event generator for demos and tests.' },
+];
+
+/** Docs of the fields of one structured entry (a portfolio or one of its channels). */
+export interface FieldDoc {
+  readonly name: string;
+  readonly type: string;
+  readonly required: boolean;
+  readonly doc: string;
+}
+
+const channel = (id: string, platform: string, min: number, max: number | null) => ({ id, platform, min, max, initialShare: null });
+
+export const DEFAULT_PORTFOLIOS: readonly PortfolioConfig[] = [
+  {
+    id: 'demo-shop', currency: 'EUR', budget: 2000, maxChange: 0.25,
+    channels: [
+      channel('search', 'google-ads', 200, 1200),
+      channel('shopping', 'google-ads', 100, 1000),
+      channel('social', 'meta', 100, 1000),
+      channel('display', 'criteo', 0, 600),
+    ],
+  },
+  {
+    id: 'demo-outdoor', currency: 'USD', budget: 800, maxChange: 0.2,
+    channels: [
+      channel('search', 'google-ads', 50, 500),
+      channel('social', 'meta', 50, 500),
+      channel('video', 'tiktok', 0, 300),
+    ],
+  },
+];
+
+/** `portfolios`: a list of objects, set in YAML only (no environment variable). */
+export const PORTFOLIOS_SPEC = {
+  path: 'portfolios',
+  doc: 'The budgets spendflow manages. Each portfolio splits one budget per bucket across its channels; events name a portfolio and channel by id. At least one portfolio is required, and a list in a later file replaces the earlier list as a whole.',
+  fields: [
+    { name: 'id', type: 'string', required: true, doc: 'Unique portfolio id (letters, digits and `._:-`), as used in event keys.' },
+    { name: 'currency', type: 'string', required: true, doc: 'ISO 4217 code (three upper-case letters) the budget and the events are in.' },
+    { name: 'budget', type: 'number > 0', required: true, doc: 'Budget per bucket (see ingest.bucketMinutes), in `currency`.' },
+    { name: 'maxChange', type: 'number in (0, 1]', required: true, doc: 'Largest change per reallocation as a fraction of a channel\'s current budget (0.2 = ±20%).' },
+    { name: 'channels', type: 'list', required: true, doc: 'The channels sharing the budget; at least one, and their `min` values must add up to no more than `budget`.' },
+  ] satisfies FieldDoc[],
+  channelFields: [
+    { name: 'channels[].id', type: 'string', required: true, doc: 'Channel id, unique within the portfolio (letters, digits and `._:-`).' },
+    { name: 'channels[].platform', type: 'string', required: true, doc: 'Ad platform running the channel (letters, digits and `._-`); reallocations go to the topic reallocationsPrefix + platform.' },
+    { name: 'channels[].min', type: 'number >= 0', required: true, doc: 'Lowest budget per bucket the channel may get.' },
+    { name: 'channels[].max', type: 'number or null', required: false, doc: 'Highest budget per bucket, at least `min`; null or omitted for no cap.' },
+    { name: 'channels[].initialShare', type: 'number in [0, 1] or null', required: false, doc: 'Share of the budget before anything is learned. null or omitted channels split what the others leave evenly; shares add up to at most 1, and exactly 1 when every channel has one.' },
+  ] satisfies FieldDoc[],
+  default: DEFAULT_PORTFOLIOS,
+} as const;

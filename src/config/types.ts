@@ -1,0 +1,86 @@
+/**
+ * The validated, frozen configuration. Built once by `loadConfig` (src/config/loader.ts) from
+ * schema defaults, config/default.yaml, an optional user file and SPENDFLOW_* environment
+ * variables, then passed explicitly to whatever needs it. docs/configuration.md documents every key.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface ChannelConfig {
+  readonly id: string;
+  /** Ad platform that runs the channel; reallocations go to `<reallocationsPrefix><platform>`. */
+  readonly platform: string;
+  /** Lowest budget per period. */
+  readonly min: number;
+  /** Highest budget per period; null for no cap. */
+  readonly max: number | null;
+  /** Share of the budget before anything is learned; null to split what is left evenly. */
+  readonly initialShare: number | null;
+}
+
+export interface PortfolioConfig {
+  readonly id: string;
+  readonly currency: string;
+  /** Budget per allocation period (one bucket), in `currency`. */
+  readonly budget: number;
+  /** Largest change per reallocation, as a fraction of a channel's current budget (0.2 = ±20%). */
+  readonly maxChange: number;
+  readonly channels: readonly ChannelConfig[];
+}
+
+export interface Config {
+  readonly service: {
+    readonly host: string;
+    readonly port: number;
+    readonly logLevel: LogLevel;
+  };
+  readonly kafka: {
+    /** Empty: run embedded on the in-process bus. */
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly createTopics: boolean;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+    readonly topics: {
+      readonly spend: string;
+      readonly sales: string;
+      readonly reallocationsPrefix: string;
+      readonly dlq: string;
+    };
+  };
+  readonly ingest: {
+    readonly bucketMinutes: number;
+    readonly allowedLatenessMinutes: number;
+    /** Wall-clock seconds after which a silent spend or sales stream stops holding buckets open. */
+    readonly idleStreamSeconds: number;
+    readonly maxTrackedEventIds: number;
+  };
+  readonly model: {
+    /** Closed buckets needed before the model may move money (learning phase). */
+    readonly minBuckets: number;
+    /** How many recent buckets the fit uses. */
+    readonly windowBuckets: number;
+    /** Pull towards the prior ROI; larger = more cautious curves on little data. */
+    readonly ridge: number;
+    /** ROI assumed before data arrives (revenue per unit of spend at the initial allocation). */
+    readonly priorRoi: number;
+  };
+  readonly optimizer: {
+    readonly iterations: number;
+    readonly seed: number;
+    /** Skip publishing when no channel moves by more than this fraction of the budget. */
+    readonly minMoveShare: number;
+  };
+  readonly simulator: {
+    /** auto: on in embedded mode, off with Kafka. */
+    readonly enabled: 'auto' | 'on' | 'off';
+    readonly scenario: string;
+    readonly seed: number;
+    /** Simulated seconds per wall-clock second. */
+    readonly speed: number;
+    readonly tickMinutes: number;
+    /** Simulated start time (ISO-8601); null = the current hour. */
+    readonly start: string | null;
+  };
+  readonly portfolios: readonly PortfolioConfig[];
+}

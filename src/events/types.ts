@@ -1,0 +1,76 @@
+/**
+ * The events spendflow reads and writes. On the wire they are JSON objects keyed by
+ * `portfolioId`; inside, times are epoch milliseconds. See docs/events.md.
+ */
+
+/** Money spent on one channel of one portfolio, as reported by an ad platform. */
+export interface SpendEvent {
+  readonly kind: 'spend';
+  readonly eventId: string;
+  readonly portfolioId: string;
+  readonly channelId: string;
+  readonly platform: string;
+  /** Event time, epoch ms. */
+  readonly ts: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly impressions?: number;
+  readonly clicks?: number;
+}
+
+/** Revenue from orders; attributed to a channel when `channelId` is present. */
+export interface SalesEvent {
+  readonly kind: 'sales';
+  readonly eventId: string;
+  readonly portfolioId: string;
+  readonly ts: number;
+  readonly revenue: number;
+  readonly orders: number;
+  readonly currency?: string;
+  readonly channelId?: string;
+}
+
+export type InputEvent = SpendEvent | SalesEvent;
+export type InputKind = InputEvent['kind'];
+
+/** One channel's budget for the next period: what spendflow tells an ad platform. */
+export interface ReallocationEvent {
+  /** `<portfolioId>:<version>:<channelId>`, stable across retries so consumers can de-duplicate. */
+  readonly eventId: string;
+  readonly portfolioId: string;
+  readonly channelId: string;
+  readonly platform: string;
+  readonly currency: string;
+  /** Monotonic per portfolio; every channel of one reallocation shares it. */
+  readonly version: number;
+  /** Budget for the period [effectiveFrom, effectiveUntil). */
+  readonly budget: number;
+  readonly previousBudget: number;
+  readonly effectiveFrom: string;
+  readonly effectiveUntil: string;
+  /** Revenue this channel is expected to bring in the period at `budget`. */
+  readonly expectedRevenue: number;
+  /** d revenue / d spend at `budget`. */
+  readonly marginalRoi: number;
+  readonly portfolioBudget: number;
+  readonly portfolioExpectedRevenue: number;
+  /** Plain words: what moved and why, or which guardrail held it. */
+  readonly reason: string;
+  readonly solver: string;
+  /** Event time (the watermark) at which the decision was made. */
+  readonly decidedAt: string;
+}
+
+/** A record that could not be used, with why, and the original bytes as text. */
+export interface DeadLetter {
+  /** Stable code: malformed_json, invalid, unknown_portfolio, unknown_channel, late. */
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+  readonly fields: readonly { field: string; message: string }[];
+  readonly source: { readonly topic: string; readonly partition?: number; readonly offset?: string };
+  readonly key: string | null;
+  readonly payload: string;
+  readonly receivedAt: string;
+}
+
+export type DeadLetterReason = 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late';

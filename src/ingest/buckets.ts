@@ -1,0 +1,181 @@
+import type { InputEvent, InputKind } from '../events/types.ts';
+
+/** Everything observed for one portfolio in one event-time bucket [start, end). */
+export interface ClosedBucket {
+  readonly portfolioId: string;
+  readonly start: number;
+  readonly end: number;
+  /** Spend per channel id. Channels with no spend event in the bucket are absent. */
+  readonly spend: Readonly<Record<string, number>>;
+  readonly impressions: Readonly<Record<string, number>>;
+  readonly clicks: Readonly<Record<string, number>>;
+  readonly revenue: number;
+  readonly orders: number;
+  /** Revenue from sales events that named a channel. */
+  readonly attributedRevenue: Readonly<Record<string, number>>;
+  readonly spendEvents: number;
+  readonly salesEvents: number;
+}
+
+interface OpenBucket {
+  start: number;
+  spend: Record<string, number>;
+  impressions: Record<string, number>;
+  clicks: Record<string, number>;
+  revenue: number;
+  orders: number;
+  attributedRevenue: Record<string, number>;
+  spendEvents: number;
+  salesEvents: number;
+}
+
+export type AddResult = 'accepted' | 'duplicate' | 'late';
+
+function addTo(map: Record<string, number>, key: string, v: number): void {
+  map[key] = (map[key] ?? 0) + v;
+}
+
+const KINDS: readonly InputKind[] = ['spend', 'sales'];
+
+/**
+ * Event-time buckets of one portfolio. Spend and sales arrive on separate streams (topics, and
+ * partitions within them) that a consumer may read at different paces, so each stream keeps its
+ * own watermark (latest event time seen) and the portfolio's watermark is the slowest of them: a
+ * bucket closes once both streams have passed its end plus the allowed lateness. A stream that
+ * has delivered nothing for `idleMs` of arrival time (or was never seen in that long) stops
+ * holding buckets open, so a portfolio without sales still progresses. Events for a closed bucket
+ * are late; an event id seen before (within the retention horizon) is a duplicate and is not
+ * counted twice. Pure: event time comes from the events, arrival time from the caller.
+ */
+export class PortfolioBuckets {
+  readonly portfolioId: string;
+  private readonly bucketMs: number;
+  private readonly latenessMs: number;
+  private readonly maxTrackedIds: number;
+  private readonly idleMs: number;
+  private readonly streamMax: Record<InputKind, number> = { spend: -Infinity, sales: -Infinity };
+  private readonly streamArrival: Record<InputKind, number> = { spend: -Infinity, sales: -Infinity };
+  private firstArrival = Infinity;
+  private readonly open = new Map<number, OpenBucket>();
+  /** eventId → start of the bucket it counted in, in insertion order. */
+  private readonly seen = new Map<string, number>();
+  private watermarkMs = -Infinity;
+  /** Every bucket ending at or before this time is closed. */
+  private closedUntilMs = -Infinity;
+
+  constructor(portfolioId: string, options: { bucketMs: number; latenessMs: number; maxTrackedIds: number; idleMs: number }) {
+    this.portfolioId = portfolioId;
+    this.idleMs = options.idleMs;
+    this.bucketMs = options.bucketMs;
+    this.latenessMs = options.latenessMs;
+    this.maxTrackedIds = options.maxTrackedIds;
+  }
+
+  /** The portfolio's watermark as of the last `closeReady` call (-Infinity before any). */
+  get watermark(): number {
+    return this.watermarkMs;
+  }
+
+  /** The latest event time seen on any stream. */
+  get latestEventTime(): number {
+    return Math.max(this.streamMax.spend, this.streamMax.sales);
+  }
+
+  /** The slowest non-idle stream's latest event time, at arrival time `now`. */
+  watermarkAt(now: number): number {
+    let wm = Infinity;
+    for (const kind of KINDS) {
+      const idle = this.streamMax[kind] === -Infinity ? now - this.firstArrival > this.idleMs : now - this.streamArrival[kind] > this.idleMs;
+      if (!idle) wm = Math.min(wm, this.streamMax[kind]);
+    }
+    return wm === Infinity ? this.latestEventTime : wm;
+  }
+
+  get closedUntil(): number {
+    return this.closedUntilMs;
+  }
+
+  get trackedEventIds(): number {
+    return this.seen.size;
+  }
+
+  get openBuckets(): number {
+    return this.open.size;
+  }
+
+  bucketStart(ts: number): number {
+    return Math.floor(ts / this.bucketMs) * this.bucketMs;
+  }
+
+  /** Adds an event that arrived at `arrivedAt` (wall clock, ms). */
+  add(event: InputEvent, arrivedAt: number): AddResult {
+    if (arrivedAt < this.firstArrival) this.firstArrival = arrivedAt;
+    this.streamArrival[event.kind] = Math.max(this.streamArrival[event.kind], arrivedAt);
+    const start = this.bucketStart(event.ts);
+    if (this.seen.has(event.eventId)) return 'duplicate';
+    if (start < this.closedUntilMs) return 'late';
+    let bucket = this.open.get(start);
+    if (!bucket) {
+      bucket = { start, spend: {}, impressions: {}, clicks: {}, revenue: 0, orders: 0, attributedRevenue: {}, spendEvents: 0, salesEvents: 0 };
+      this.open.set(start, bucket);
+    }
+    if (event.kind === 'spend') {
+      addTo(bucket.spend, event.channelId, event.amount);
+      if (event.impressions !== undefined) addTo(bucket.impressions, event.channelId, event.impressions);
+      if (event.clicks !== undefined) addTo(bucket.clicks, event.channelId, event.clicks);
+      bucket.spendEvents++;
+    } else {
+      bucket.revenue += event.revenue;
+      bucket.orders += event.orders;
+      if (event.channelId !== undefined) addTo(bucket.attributedRevenue, event.channelId, event.revenue);
+      bucket.salesEvents++;
+    }
+    this.remember(event.eventId, start);
+    if (event.ts > this.streamMax[event.kind]) this.streamMax[event.kind] = event.ts;
+    return 'accepted';
+  }
+
+  /** Closes, in time order, every open bucket whose end plus lateness the watermark has passed. */
+  closeReady(now: number): ClosedBucket[] {
+    this.watermarkMs = Math.max(this.watermarkMs, this.watermarkAt(now));
+    const closable = this.bucketStart(this.watermarkMs - this.latenessMs);
+    if (!(closable > this.closedUntilMs)) return [];
+    const starts = [...this.open.keys()].filter((s) => s + this.bucketMs <= closable).sort((a, b) => a - b);
+    const closed = starts.map((s) => this.freeze(this.open.get(s)!));
+    for (const s of starts) this.open.delete(s);
+    this.closedUntilMs = closable;
+    this.forgetBefore(closable - Math.max(this.bucketMs, this.latenessMs));
+    return closed;
+  }
+
+  private freeze(b: OpenBucket): ClosedBucket {
+    return {
+      portfolioId: this.portfolioId,
+      start: b.start,
+      end: b.start + this.bucketMs,
+      spend: b.spend,
+      impressions: b.impressions,
+      clicks: b.clicks,
+      revenue: b.revenue,
+      orders: b.orders,
+      attributedRevenue: b.attributedRevenue,
+      spendEvents: b.spendEvents,
+      salesEvents: b.salesEvents,
+    };
+  }
+
+  private remember(eventId: string, start: number): void {
+    this.seen.set(eventId, start);
+    // Bounded memory: past the cap, forget the oldest ids first.
+    if (this.seen.size > this.maxTrackedIds) {
+      const oldest = this.seen.keys().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+  }
+
+  private forgetBefore(time: number): void {
+    for (const [id, start] of this.seen) {
+      if (start < time) this.seen.delete(id);
+    }
+  }
+}

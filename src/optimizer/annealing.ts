@@ -1,0 +1,122 @@
+/**
+ * Simulated annealing over budget splits, warm-started from a feasible point. A move shifts an
+ * amount from one channel to another, so every state keeps Σx = budget and stays in its box;
+ * worse moves are accepted with probability e^(Δ/T) while the temperature cools geometrically.
+ * The best state seen is returned, and it is never worse than the start.
+ */
+import { curveDerivative, curveValue } from '../model/curves/registry.ts';
+import type { CurveSpec } from '../model/curves/types.ts';
+import { seededRandom } from '../random.ts';
+
+export interface AnnealInput {
+  readonly curves: readonly CurveSpec[];
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  /** A feasible start: lo ≤ start ≤ hi, Σ start = budget. */
+  readonly start: Float64Array;
+  readonly iterations: number;
+  readonly seed: number;
+}
+
+export interface AnnealOutput {
+  readonly x: Float64Array;
+  readonly value: number;
+  readonly startValue: number;
+  readonly accepted: number;
+}
+
+function total(curves: readonly CurveSpec[], x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += curveValue(curves[i]!, x[i]!);
+  return s;
+}
+
+export function anneal(input: AnnealInput): AnnealOutput {
+  const { curves, lo, hi, iterations } = input;
+  const n = curves.length;
+  const rng = seededRandom(input.seed);
+  const x = Float64Array.from(input.start);
+  const startValue = total(curves, x);
+  let value = startValue;
+  let best: Float64Array = Float64Array.from(x);
+  let bestValue = value;
+  let accepted = 0;
+  if (n < 2 || iterations <= 0) return { x: best, value: bestValue, startValue, accepted };
+
+  const budget = x.reduce((s, v) => s + v, 0);
+  // Temperature in units of the objective: start where a move worth 0.5% of the objective is
+  // accepted with probability 1/e, cool to a millionth of that.
+  const t0 = Math.max(Math.abs(startValue) * 0.005, 1e-9);
+  const cooling = Math.pow(1e-6, 1 / iterations);
+  let temperature = t0;
+  // Step size, as a fraction of the budget, shrinks with the temperature.
+  const step0 = 0.2;
+  for (let it = 0; it < iterations; it++) {
+    const i = rng.int(n);
+    let j = rng.int(n - 1);
+    if (j >= i) j++;
+    const room = Math.min(x[i]! - lo[i]!, hi[j]! - x[j]!);
+    if (room > 0) {
+      const scale = step0 * budget * Math.pow(temperature / t0, 0.5) + 1e-9 * budget;
+      const delta = Math.min(room, rng.next() * scale);
+      const ci = curves[i]!;
+      const cj = curves[j]!;
+      const gain =
+        curveValue(ci, x[i]! - delta) - curveValue(ci, x[i]!) + curveValue(cj, x[j]! + delta) - curveValue(cj, x[j]!);
+      if (gain >= 0 || rng.next() < Math.exp(gain / temperature)) {
+        x[i] = x[i]! - delta;
+        x[j] = x[j]! + delta;
+        value += gain;
+        accepted++;
+        if (value > bestValue) {
+          bestValue = value;
+          best = Float64Array.from(x);
+        }
+      }
+    }
+    temperature *= cooling;
+  }
+  const polished = polishPairwise(curves, lo, hi, best);
+  const polishedValue = total(curves, polished);
+  if (polishedValue > bestValue) {
+    best = polished;
+    bestValue = polishedValue;
+  }
+  // Recompute exactly: the running sum drifts by rounding.
+  bestValue = total(curves, best);
+  if (bestValue < startValue) return { x: Float64Array.from(input.start), value: startValue, startValue, accepted };
+  return { x: best, value: bestValue, startValue, accepted };
+}
+
+/**
+ * Deterministic finish: repeatedly move money from the channel with the lowest marginal return
+ * (that can give) to the one with the highest (that can take), halving the step when no move
+ * improves. Converges to equal marginal returns on concave curves.
+ */
+export function polishPairwise(curves: readonly CurveSpec[], lo: Float64Array, hi: Float64Array, start: Float64Array): Float64Array {
+  const n = curves.length;
+  const x = Float64Array.from(start);
+  const budget = x.reduce((s, v) => s + v, 0);
+  let step = budget * 0.05;
+  for (let round = 0; round < 2000 && step > budget * 1e-9; round++) {
+    let giver = -1;
+    let taker = -1;
+    for (let i = 0; i < n; i++) {
+      const d = curveDerivative(curves[i]!, x[i]!);
+      if (x[i]! > lo[i]! && (giver < 0 || d < curveDerivative(curves[giver]!, x[giver]!))) giver = i;
+      if (x[i]! < hi[i]! && (taker < 0 || d > curveDerivative(curves[taker]!, x[taker]!))) taker = i;
+    }
+    if (giver < 0 || taker < 0 || giver === taker) break;
+    const delta = Math.min(step, x[giver]! - lo[giver]!, hi[taker]! - x[taker]!);
+    const gain =
+      curveValue(curves[giver]!, x[giver]! - delta) - curveValue(curves[giver]!, x[giver]!) +
+      curveValue(curves[taker]!, x[taker]! + delta) - curveValue(curves[taker]!, x[taker]!);
+    if (gain > 0 && delta > 0) {
+      x[giver] = x[giver]! - delta;
+      x[taker] = x[taker]! + delta;
+    } else {
+      step /= 2;
+    }
+  }
+  return x;
+}

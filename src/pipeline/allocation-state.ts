@@ -1,0 +1,72 @@
+import type { PortfolioConfig } from '../config/types.ts';
+import { projectOntoBudget } from '../optimizer/bounds.ts';
+
+export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held';
+
+/** A portfolio's current allocation, as the API shows it and the next reoptimization starts from. */
+export interface PortfolioAllocation {
+  /** 0 until the first reallocation is published. */
+  readonly version: number;
+  readonly status: AllocationStatus;
+  readonly budgets: Readonly<Record<string, number>>;
+  readonly expectedRevenue: Readonly<Record<string, number>>;
+  readonly marginalRoi: Readonly<Record<string, number>>;
+  readonly reasons: Readonly<Record<string, string>>;
+  /** One sentence for the whole portfolio. */
+  readonly summary: string;
+  readonly portfolioExpectedRevenue: number;
+  readonly effectiveFrom: number | null;
+  readonly effectiveUntil: number | null;
+  readonly decidedAt: number | null;
+  readonly solver: string;
+  readonly binding: readonly string[];
+}
+
+/** Channel bounds as arrays in channel order; `max: null` is no cap. */
+export function channelBounds(portfolio: PortfolioConfig): { lo: Float64Array; hi: Float64Array } {
+  return {
+    lo: Float64Array.from(portfolio.channels, (c) => c.min),
+    hi: Float64Array.from(portfolio.channels, (c) => c.max ?? Infinity),
+  };
+}
+
+/**
+ * The allocation before anything is learned: configured shares, the rest split evenly among
+ * channels without one, then made to respect min/max and sum to the budget.
+ */
+export function initialBudgets(portfolio: PortfolioConfig): Record<string, number> {
+  const fixed = portfolio.channels.reduce((s, c) => s + (c.initialShare ?? 0), 0);
+  const open = portfolio.channels.filter((c) => c.initialShare === null).length;
+  const rest = open > 0 ? Math.max(0, 1 - fixed) / open : 0;
+  const wanted = portfolio.channels.map((c) => (c.initialShare ?? rest) * portfolio.budget);
+  const { lo, hi } = channelBounds(portfolio);
+  const budget = Math.min(portfolio.budget, hi.reduce((s, v) => s + v, 0));
+  const x = projectOntoBudget(wanted, lo, hi, budget);
+  return roundToCents(Object.fromEntries(portfolio.channels.map((c, i) => [c.id, x[i]!])), portfolio, budget);
+}
+
+/**
+ * Rounds budgets to cents keeping their sum equal to `total` (rounded) and each within its
+ * bounds: the cents lost or gained by rounding go to channels that have room, largest first.
+ */
+export function roundToCents(budgets: Record<string, number>, portfolio: PortfolioConfig, total: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let cents = Math.round(total * 100);
+  for (const c of portfolio.channels) {
+    const v = Math.round((budgets[c.id] ?? 0) * 100);
+    out[c.id] = v;
+    cents -= v;
+  }
+  const order = [...portfolio.channels].sort((a, b) => (out[b.id] ?? 0) - (out[a.id] ?? 0));
+  for (const c of order) {
+    if (cents === 0) break;
+    const lo = Math.ceil(c.min * 100);
+    const hi = c.max === null ? Infinity : Math.floor(c.max * 100);
+    const v = out[c.id]!;
+    const next = Math.min(hi, Math.max(lo, v + cents));
+    cents -= next - v;
+    out[c.id] = next;
+  }
+  for (const id of Object.keys(out)) out[id] = out[id]! / 100;
+  return out;
+}

@@ -1,0 +1,217 @@
+/**
+ * The reoptimizer loop: record in → decode → bucket → (bucket closed) model → reoptimize →
+ * publish. It owns the per-portfolio state and decides, for every record, what happens to it:
+ * used, ignored as a duplicate, or dead-lettered with a reason. Failures to publish are
+ * retriable: the decision stays pending and is published before anything else of that portfolio.
+ */
+import type { Config, PortfolioConfig } from '../config/types.ts';
+import { SpendflowError, errorMessage } from '../errors.ts';
+import type { ReallocationEvent } from '../events/types.ts';
+import { PortfolioBuckets } from '../ingest/buckets.ts';
+import { PortfolioDirectory, deadLetterFor, decodeRecord, type Decoded } from '../ingest/decode.ts';
+import type { SpendObservation } from '../model/saturating-fit.ts';
+import type { AllocationSink, DeadLetterSink, SourceRecord } from '../ports.ts';
+import { initialBudgets, type PortfolioAllocation } from './allocation-state.ts';
+import { decideReallocation, observationOf } from './reoptimize.ts';
+import type { SignalBus } from './signals.ts';
+
+interface PortfolioRuntime {
+  readonly config: PortfolioConfig;
+  readonly buckets: PortfolioBuckets;
+  readonly history: SpendObservation[];
+  bucketsSeen: number;
+  rounds: number;
+  allocation: PortfolioAllocation;
+  /** A decision whose events are not yet confirmed published. */
+  pending: readonly ReallocationEvent[] | null;
+}
+
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly allocations: AllocationSink;
+  readonly deadLetters: DeadLetterSink;
+  readonly signals: SignalBus;
+  /** Wall clock: arrival times (for idle streams) and `receivedAt` on dead letters. */
+  readonly now?: () => number;
+}
+
+export interface PortfolioView {
+  readonly portfolio: PortfolioConfig;
+  readonly allocation: PortfolioAllocation;
+  readonly bucketsSeen: number;
+  readonly watermark: number | null;
+}
+
+export interface Pipeline {
+  handle(record: SourceRecord): Promise<void>;
+  portfolio(id: string): PortfolioView | undefined;
+  portfolioIds(): string[];
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { config, signals } = deps;
+  const now = deps.now ?? Date.now;
+  const directory = new PortfolioDirectory(config.portfolios);
+  const bucketMs = config.ingest.bucketMinutes * 60_000;
+  const runtimes = new Map<string, PortfolioRuntime>();
+  for (const p of config.portfolios) {
+    runtimes.set(p.id, {
+      config: p,
+      buckets: new PortfolioBuckets(p.id, {
+        bucketMs,
+        latenessMs: config.ingest.allowedLatenessMinutes * 60_000,
+        maxTrackedIds: config.ingest.maxTrackedEventIds,
+        idleMs: config.ingest.idleStreamSeconds * 1000,
+      }),
+      history: [],
+      bucketsSeen: 0,
+      rounds: 0,
+      allocation: {
+        version: 0,
+        status: 'initial',
+        budgets: initialBudgets(p),
+        expectedRevenue: {},
+        marginalRoi: {},
+        reasons: {},
+        summary: 'initial allocation: nothing observed yet',
+        portfolioExpectedRevenue: NaN,
+        effectiveFrom: null,
+        effectiveUntil: null,
+        decidedAt: null,
+        solver: 'none',
+        binding: [],
+      },
+      pending: null,
+    });
+  }
+
+  async function deadLetter(record: SourceRecord, rejected: Extract<Decoded, { ok: false }>): Promise<void> {
+    try {
+      await deps.deadLetters.send(deadLetterFor(record, rejected, now()));
+    } catch (err) {
+      throw new SpendflowError('PUBLISH_FAILED', `dead-letter publish failed: ${errorMessage(err)}`, { retriable: true, cause: err });
+    }
+    signals.emit({ type: 'dead_letter.sent', reason: rejected.reason });
+  }
+
+  async function flush(rt: PortfolioRuntime): Promise<void> {
+    if (!rt.pending) return;
+    try {
+      await deps.allocations.publish(rt.pending);
+    } catch (err) {
+      throw new SpendflowError('PUBLISH_FAILED', `reallocation publish failed for ${rt.config.id}: ${errorMessage(err)}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+    const perPlatform = new Map<string, number>();
+    for (const e of rt.pending) perPlatform.set(e.platform, (perPlatform.get(e.platform) ?? 0) + 1);
+    for (const [platform, count] of perPlatform) {
+      signals.emit({ type: 'reallocation.published', portfolioId: rt.config.id, platform, count });
+    }
+    rt.pending = null;
+  }
+
+  function toEvents(rt: PortfolioRuntime, previous: PortfolioAllocation, next: PortfolioAllocation): ReallocationEvent[] {
+    const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
+    const total = Object.values(next.budgets).reduce((s, v) => s + v, 0);
+    return rt.config.channels.map((c) => ({
+      eventId: `${rt.config.id}:${next.version}:${c.id}`,
+      portfolioId: rt.config.id,
+      channelId: c.id,
+      platform: c.platform,
+      currency: rt.config.currency,
+      version: next.version,
+      budget: next.budgets[c.id] ?? 0,
+      previousBudget: previous.budgets[c.id] ?? 0,
+      effectiveFrom: iso(next.effectiveFrom),
+      effectiveUntil: iso(next.effectiveUntil),
+      expectedRevenue: round2(next.expectedRevenue[c.id] ?? 0),
+      marginalRoi: round4(next.marginalRoi[c.id] ?? 0),
+      portfolioBudget: round2(total),
+      portfolioExpectedRevenue: round2(next.portfolioExpectedRevenue),
+      reason: next.reasons[c.id] ?? next.summary,
+      solver: next.solver,
+      decidedAt: iso(next.decidedAt),
+    }));
+  }
+
+  async function reoptimize(rt: PortfolioRuntime): Promise<void> {
+    const started = performance.now();
+    rt.rounds++;
+    const decision = decideReallocation({
+      portfolio: rt.config,
+      current: rt.allocation,
+      history: rt.history,
+      bucketsSeen: rt.bucketsSeen,
+      watermark: rt.buckets.watermark,
+      bucketMs,
+      config,
+      round: rt.rounds,
+    });
+    const previous = rt.allocation;
+    if (decision.outcome === 'published') {
+      const next = { ...decision.allocation, version: previous.version + 1 };
+      rt.allocation = next;
+      rt.pending = toEvents(rt, previous, next);
+    } else {
+      rt.allocation = decision.allocation;
+    }
+    signals.emit({
+      type: 'reoptimized',
+      portfolioId: rt.config.id,
+      outcome: decision.outcome,
+      solver: decision.allocation.solver,
+      durationSeconds: (performance.now() - started) / 1000,
+    });
+    await flush(rt);
+  }
+
+  async function handle(record: SourceRecord): Promise<void> {
+    const decoded = decodeRecord(record, directory);
+    if (!decoded.ok) {
+      await deadLetter(record, decoded);
+      signals.emit({ type: 'event.consumed', kind: record.kind, result: 'invalid' });
+      return;
+    }
+    const rt = runtimes.get(decoded.event.portfolioId)!;
+    await flush(rt);
+    const arrivedAt = now();
+    const result = rt.buckets.add(decoded.event, arrivedAt);
+    if (result === 'late') {
+      const bucketEnd = new Date(rt.buckets.closedUntil).toISOString();
+      await deadLetter(record, {
+        ok: false,
+        reason: 'late',
+        error: `ts: event time is before ${bucketEnd}, where buckets are already closed (allowed lateness ${config.ingest.allowedLatenessMinutes} min)`,
+        problems: [{ field: 'ts', message: `is later than the allowed lateness: buckets before ${bucketEnd} are closed` }],
+      });
+    }
+    signals.emit({ type: 'event.consumed', kind: decoded.event.kind, result });
+    if (result !== 'accepted') return;
+    const closed = rt.buckets.closeReady(arrivedAt);
+    if (closed.length === 0) return;
+    for (const bucket of closed) {
+      rt.history.push(observationOf(bucket));
+      signals.emit({ type: 'bucket.closed', portfolioId: rt.config.id, bucketStart: bucket.start });
+    }
+    rt.bucketsSeen += closed.length;
+    const excess = rt.history.length - config.model.windowBuckets;
+    if (excess > 0) rt.history.splice(0, excess);
+    await reoptimize(rt);
+  }
+
+  return {
+    handle,
+    portfolio(id) {
+      const rt = runtimes.get(id);
+      if (!rt) return undefined;
+      const wm = rt.buckets.watermark;
+      return { portfolio: rt.config, allocation: rt.allocation, bucketsSeen: rt.bucketsSeen, watermark: Number.isFinite(wm) ? wm : null };
+    },
+    portfolioIds: () => [...runtimes.keys()],
+  };
+}
+
+const round2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : 0);
+const round4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10_000) / 10_000 : 0);

@@ -1,0 +1,78 @@
+/**
+ * Prometheus metrics, on an injected registry (never the global one), fed by pipeline signals.
+ * Labels are bounded: event kind, result, reason, outcome and ad platform; no per-portfolio
+ * labels. Every metric here is listed in docs/metrics.md.
+ */
+import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import type { PipelineSignal, SignalBus } from '../pipeline/signals.ts';
+
+export function registerPipelineMetrics(registry: Registry, signals: SignalBus, options: { processMetrics?: boolean } = {}): () => void {
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'spendflow_' });
+  const registers = [registry];
+  const consumed = new Counter({
+    name: 'spendflow_events_consumed_total',
+    help: 'Spend and sales records consumed, by kind (spend, sales, unknown) and result (accepted, duplicate, invalid, late).',
+    labelNames: ['kind', 'result'] as const,
+    registers,
+  });
+  const invalid = new Counter({
+    name: 'spendflow_invalid_events_total',
+    help: 'Records rejected as invalid, by reason (malformed_json, invalid, unknown_portfolio, unknown_channel).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const late = new Counter({ name: 'spendflow_late_events_total', help: 'Records later than the allowed lateness (sent to the DLQ).', registers });
+  const duplicates = new Counter({ name: 'spendflow_duplicate_events_total', help: 'Records whose eventId was already counted (ignored).', registers });
+  const deadLetters = new Counter({
+    name: 'spendflow_dead_letters_total',
+    help: 'Records written to the dead-letter topic, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const buckets = new Counter({ name: 'spendflow_buckets_closed_total', help: 'Event-time buckets closed (all portfolios).', registers });
+  const reoptimizations = new Counter({
+    name: 'spendflow_reoptimizations_total',
+    help: 'Reoptimizations run, by outcome (published, unchanged, learning, held).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'spendflow_reoptimization_duration_seconds',
+    help: 'Time to refit the model and reallocate one portfolio.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const published = new Counter({
+    name: 'spendflow_reallocations_published_total',
+    help: 'Reallocation events published (one per channel), by ad platform.',
+    labelNames: ['platform'] as const,
+    registers,
+  });
+  // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
+  for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result);
+  for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome);
+
+  return signals.on((s: PipelineSignal) => {
+    switch (s.type) {
+      case 'event.consumed':
+        consumed.labels(s.kind, s.result).inc();
+        if (s.result === 'duplicate') duplicates.inc();
+        if (s.result === 'late') late.inc();
+        break;
+      case 'dead_letter.sent':
+        deadLetters.labels(s.reason).inc();
+        if (s.reason !== 'late') invalid.labels(s.reason).inc();
+        break;
+      case 'bucket.closed':
+        buckets.inc();
+        break;
+      case 'reoptimized':
+        reoptimizations.labels(s.outcome).inc();
+        duration.observe(s.durationSeconds);
+        break;
+      case 'reallocation.published':
+        published.labels(s.platform).inc(s.count);
+        break;
+    }
+  });
+}
