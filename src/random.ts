@@ -46,7 +46,8 @@ export function seededRandom(seed: number): Random {
 /**
  * Derives a well-mixed 32-bit state from any finite number (and from a label, for sub-streams):
  * the seed's two 32-bit halves go through a murmur-style finaliser first, then the label's
- * characters are folded in, so distinct seeds give distinct states whatever the label.
+ * characters are folded in, so distinct integer seeds give distinct states whatever the label
+ * (fractional seeds are floored).
  */
 export function hashSeed(seed: number, label = ''): number {
   const whole = Math.floor(seed);

@@ -39,7 +39,7 @@ export interface FitOptions {
 const K_MULTIPLIERS = [0.5, 1, 2, 4] as const;
 /** Prior strength: `ridge` = 1 weighs the prior like this many periods of data per channel. */
 const PRIOR_PERIODS = 4;
-const SWEEPS = 300;
+const SWEEPS = 500;
 
 interface Design {
   readonly n: number;
@@ -55,49 +55,59 @@ function feature(spend: Float64Array, k: number): Float64Array {
 }
 
 /**
- * Penalised least squares by projected coordinate descent: minimise
- * Σₜ (yₜ − b − Σᵢ βᵢ gᵢₜ)² + Σᵢ wᵢ (βᵢ − β⁰ᵢ)²,  b ≥ 0, βᵢ ≥ 0.
+ * Penalised least squares: minimise Σₜ (yₜ − b − Σᵢ βᵢ gᵢₜ)² + Σᵢ wᵢ (βᵢ − β⁰ᵢ)² with b ≥ 0, βᵢ ≥ 0.
+ * The data enter once, through the normal equations (A = ZᵀZ + diag(0, w), c = Zᵀy + (0, wβ⁰)
+ * for Z = [1, g₁ … gₘ]); projected Gauss–Seidel on A then costs O(m²) per sweep whatever the
+ * history length, and converges because A is positive definite.
  */
 function solveRidge(d: Design, prior: Float64Array, weight: Float64Array): { b: number; beta: Float64Array; loss: number } {
   const m = d.features.length;
-  const beta = Float64Array.from(prior);
-  const residual = Float64Array.from(d.y);
-  for (let i = 0; i < m; i++) {
-    const g = d.features[i]!;
-    for (let t = 0; t < d.n; t++) residual[t]! -= beta[i]! * g[t]!;
+  const size = m + 1;
+  const column = (j: number, t: number) => (j === 0 ? 1 : d.features[j - 1]![t]!);
+  const A = new Float64Array(size * size);
+  const c = new Float64Array(size);
+  let yy = 0;
+  for (let t = 0; t < d.n; t++) {
+    const y = d.y[t]!;
+    yy += y * y;
+    for (let j = 0; j < size; j++) {
+      const zj = column(j, t);
+      c[j]! += zj * y;
+      for (let k = j; k < size; k++) A[j * size + k]! += zj * column(k, t);
+    }
   }
-  let b = 0;
-  const sq = d.features.map((g) => g.reduce((s, v) => s + v * v, 0));
+  let priorConstant = 0;
+  for (let i = 0; i < m; i++) {
+    A[(i + 1) * size + (i + 1)]! += weight[i]!;
+    c[i + 1]! += weight[i]! * prior[i]!;
+    priorConstant += weight[i]! * prior[i]! * prior[i]!;
+  }
+  for (let j = 0; j < size; j++) for (let k = 0; k < j; k++) A[j * size + k] = A[k * size + j]!;
+
+  const theta = new Float64Array(size);
+  for (let i = 0; i < m; i++) theta[i + 1] = prior[i]!;
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
     let change = 0;
-    // intercept
-    let rs = 0;
-    for (let t = 0; t < d.n; t++) rs += residual[t]! + b;
-    const nb = Math.max(0, rs / d.n);
-    if (nb !== b) {
-      for (let t = 0; t < d.n; t++) residual[t]! -= nb - b;
-      change = Math.max(change, Math.abs(nb - b));
-      b = nb;
+    let scale = 0;
+    for (let j = 0; j < size; j++) {
+      const ajj = A[j * size + j]!;
+      if (!(ajj > 0)) continue;
+      let r = c[j]!;
+      for (let k = 0; k < size; k++) if (k !== j) r -= A[j * size + k]! * theta[k]!;
+      const next = Math.max(0, r / ajj);
+      change = Math.max(change, Math.abs(next - theta[j]!));
+      scale = Math.max(scale, Math.abs(next));
+      theta[j] = next;
     }
-    for (let i = 0; i < m; i++) {
-      const g = d.features[i]!;
-      let gr = 0;
-      for (let t = 0; t < d.n; t++) gr += g[t]! * (residual[t]! + beta[i]! * g[t]!);
-      const denom = sq[i]! + weight[i]!;
-      const nbeta = denom > 0 ? Math.max(0, (gr + weight[i]! * prior[i]!) / denom) : prior[i]!;
-      const delta = nbeta - beta[i]!;
-      if (delta !== 0) {
-        for (let t = 0; t < d.n; t++) residual[t]! -= delta * g[t]!;
-        change = Math.max(change, Math.abs(delta));
-        beta[i] = nbeta;
-      }
-    }
-    if (change < 1e-9 * (1 + b)) break;
+    if (change <= 1e-10 * (1 + scale)) break;
   }
-  let loss = 0;
-  for (let t = 0; t < d.n; t++) loss += residual[t]! * residual[t]!;
-  for (let i = 0; i < m; i++) loss += weight[i]! * (beta[i]! - prior[i]!) ** 2;
-  return { b, beta, loss };
+  // loss = yᵀy − 2cᵀθ + θᵀAθ + Σ w β⁰²
+  let loss = yy + priorConstant;
+  for (let j = 0; j < size; j++) {
+    loss -= 2 * c[j]! * theta[j]!;
+    for (let k = 0; k < size; k++) loss += theta[j]! * A[j * size + k]! * theta[k]!;
+  }
+  return { b: theta[0]!, beta: theta.subarray(1), loss };
 }
 
 export function fitSaturatingResponse(channelIds: readonly string[], history: readonly SpendObservation[], options: FitOptions): ResponseModel {

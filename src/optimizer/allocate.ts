@@ -40,7 +40,8 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     if (x - lo[i]! <= tol) binding.push(`${bounds.loKind[i]}:${c.id}`);
     if (hi[i]! - x <= tol) binding.push(`${bounds.hiKind[i]}:${c.id}`);
   });
-  if (Math.abs(spend - budget) <= TOLERANCE * Math.max(1, budget)) binding.unshift('budget');
+  // The budget binds when all of it is spent; under caps that allow less, it does not.
+  if (Math.abs(spend - problem.budget) <= TOLERANCE * Math.max(1, problem.budget)) binding.unshift('budget');
   return {
     allocation,
     spend,

@@ -51,19 +51,19 @@ export function initialBudgets(portfolio: PortfolioConfig): Record<string, numbe
  */
 export function roundToCents(budgets: Record<string, number>, portfolio: PortfolioConfig, total: number): Record<string, number> {
   const out: Record<string, number> = {};
+  const loCents = (c: PortfolioConfig['channels'][number]) => Math.ceil(c.min * 100 - 1e-6);
+  const hiCents = (c: PortfolioConfig['channels'][number]) => (c.max === null ? Infinity : Math.floor(c.max * 100 + 1e-6));
   let cents = Math.round(total * 100);
   for (const c of portfolio.channels) {
-    const v = Math.round((budgets[c.id] ?? 0) * 100);
+    const v = Math.min(hiCents(c), Math.max(loCents(c), Math.round((budgets[c.id] ?? 0) * 100)));
     out[c.id] = v;
     cents -= v;
   }
   const order = [...portfolio.channels].sort((a, b) => (out[b.id] ?? 0) - (out[a.id] ?? 0));
   for (const c of order) {
     if (cents === 0) break;
-    const lo = Math.ceil(c.min * 100);
-    const hi = c.max === null ? Infinity : Math.floor(c.max * 100);
     const v = out[c.id]!;
-    const next = Math.min(hi, Math.max(lo, v + cents));
+    const next = Math.min(hiCents(c), Math.max(loCents(c), v + cents));
     cents -= next - v;
     out[c.id] = next;
   }

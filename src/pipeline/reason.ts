@@ -18,7 +18,8 @@ const roi = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : String(v));
 const pct = (from: number, to: number) => (from > 0 ? `${Math.round((Math.abs(to - from) / from) * 100)}%` : 'from zero');
 
 function limits(id: string, binding: readonly string[]): string {
-  const hit = binding.filter((b) => b.endsWith(`:${id}`)).map((b) => b.split(':')[0]);
+  // Binding entries are `<kind>:<channel id>`; ids may themselves contain ':'.
+  const hit = binding.filter((b) => b.slice(b.indexOf(':') + 1) === id).map((b) => b.slice(0, b.indexOf(':')));
   if (hit.length === 0) return '';
   const words = hit.map((k) => (k === 'maxChange' ? 'the max change per step' : k === 'max' ? 'its max' : 'its min'));
   return ` (held at ${words.join(' and ')})`;

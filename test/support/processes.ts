@@ -15,7 +15,8 @@ export interface Running {
 }
 
 export function run(command: string, args: readonly string[], env: Record<string, string> = {}): Running {
-  const child = spawn(command, [...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group, so stopping also stops grandchildren (npm → tsx → node).
+  const child = spawn(command, [...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -25,8 +26,15 @@ export function run(command: string, args: readonly string[], env: Record<string
     output: () => out,
     exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          // already gone
+        }
+      };
+      if (child.exitCode === null && child.signalCode === null) signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(timer);
       return code;

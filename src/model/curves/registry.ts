@@ -37,7 +37,7 @@ export function parseCurve(input: unknown, path = 'curve'): { curve?: CurveSpec;
   }
   const raw = input as Record<string, unknown>;
   const type = raw['type'];
-  if (typeof type !== 'string' || !(type in curveFamilies)) {
+  if (typeof type !== 'string' || !Object.hasOwn(curveFamilies, type)) {
     return { problems: [{ field: `${path}.type`, message: `must be one of ${curveTypes.join(', ')} (got ${JSON.stringify(type)})` }] };
   }
   const family = curveFamilies[type as CurveType] as CurveFamily;
