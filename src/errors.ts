@@ -5,19 +5,15 @@
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
-  | 'EVENT_MALFORMED_JSON'
-  | 'EVENT_INVALID'
-  | 'EVENT_UNKNOWN_PORTFOLIO'
-  | 'EVENT_UNKNOWN_CHANNEL'
-  | 'EVENT_LATE'
-  | 'EVENT_DUPLICATE'
   | 'PORTFOLIO_NOT_FOUND'
-  | 'PROBLEM_INFEASIBLE'
+  | 'ROUTE_NOT_FOUND'
   | 'CURVE_INVALID'
-  | 'KAFKA_UNAVAILABLE'
+  | 'PROBLEM_INFEASIBLE'
   | 'PUBLISH_FAILED'
   | 'INPUT_INVALID'
   | 'INTERNAL';
+// Records that cannot be used are not errors here: they go to the dead-letter topic with a
+// reason (DeadLetterReason in src/events/types.ts).
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `amount` or `portfolios[0].channels[1].max`. */

@@ -6,6 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { runCli } from './cli/index.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `spendflow simulate --stdout | head`: a closed pipe ends the output, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   return runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 

@@ -6,8 +6,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PORTFOLIO_NOT_FOUND: 404,
   INPUT_INVALID: 400,
   CURVE_INVALID: 400,
+  ROUTE_NOT_FOUND: 404,
   PROBLEM_INFEASIBLE: 422,
-  KAFKA_UNAVAILABLE: 503,
   PUBLISH_FAILED: 503,
 };
 
@@ -28,5 +28,5 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     return;
   }
   request.log.error({ err }, 'unhandled error');
-  void reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', retriable: true, fields: [] } });
+  void reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', retriable: false, fields: [] } });
 }

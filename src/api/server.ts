@@ -18,6 +18,11 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false });
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({
+      error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, retriable: false, fields: [] },
+    });
+  });
   app.register(healthRoutes, deps);
   app.register(portfolioRoutes, deps);
   return app;

@@ -169,7 +169,7 @@ export const CONFIG_KEYS = [
   }),
   key('ingest.maxTrackedEventIds', {
     kind: 'integer', default: 200000, min: 1000,
-    doc: 'How many recent event ids are remembered to drop duplicates (Kafka delivers at least once). More catches older duplicates at the cost of memory.',
+    doc: 'How many recent event ids each portfolio remembers to drop duplicates (Kafka delivers at least once); ids of buckets closed longer ago than one bucket are forgotten anyway. More catches more duplicates at the cost of memory.',
   }),
   key('model.minBuckets', {
     kind: 'integer', default: 4, min: 1,

@@ -144,6 +144,13 @@ function checkChannels(raw: unknown, path: string, budget: number | undefined, p
   if (budget !== undefined && minSum - budget > 1e-9 * budget) {
     problems.push({ field, message: `channel minimums add up to ${minSum}, more than the budget ${budget}` });
   }
+  // With a cap on every channel, the caps must leave room to spend the whole budget.
+  if (budget !== undefined && channels.length === raw.length && channels.length > 0 && channels.every((c) => c.max !== null)) {
+    const maxSum = channels.reduce((sum, c) => sum + (c.max ?? 0), 0);
+    if (budget - maxSum > 1e-9 * budget) {
+      problems.push({ field, message: `channel maximums add up to ${maxSum}, less than the budget ${budget}: it could never be spent` });
+    }
+  }
   const shares = numbers('initialShare').filter((v) => v <= 1);
   const shareSum = shares.reduce((sum, v) => sum + v, 0);
   if (shareSum > 1 + SHARE_TOLERANCE) {

@@ -61,7 +61,7 @@ export class FieldReader {
       return this.fail(name, 'must be an ISO-8601 time with a zone (e.g. 2026-01-05T10:00:00Z) or epoch milliseconds');
     }
     const ms = Date.parse(v);
-    return Number.isNaN(ms) ? this.fail(name, 'is not a valid date-time') : ms;
+    return Number.isNaN(ms) || !isRealCalendarTime(v) ? this.fail(name, 'is not a valid date-time') : ms;
   }
 
   /** Flags keys that the schema does not know, so typos do not pass silently. */
@@ -70,6 +70,13 @@ export class FieldReader {
       if (!known.includes(key)) this.fail(key, 'is not a known field');
     }
   }
+}
+
+/** Date.parse rolls 2026-02-30 over into March and accepts 24:00; a real event time does neither. */
+function isRealCalendarTime(iso: string): boolean {
+  const [y, mo, d, h, mi, sec] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13), iso.slice(14, 16), iso.slice(17, 19)].map(Number);
+  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= daysInMonth && h! <= 23 && mi! <= 59 && (Number.isNaN(sec) || sec! <= 59);
 }
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;

@@ -35,15 +35,27 @@ export type InputKind = InputEvent['kind'];
 
 /** One channel's budget for the next period: what spendflow tells an ad platform. */
 export interface ReallocationEvent {
-  /** `<portfolioId>:<version>:<channelId>`, stable across retries so consumers can de-duplicate. */
+  /**
+   * `<portfolioId>:<version>:<channelId>`: the same decision always has the same id (also when it
+   * is published again after a retry or a restart), so consumers can de-duplicate.
+   */
   readonly eventId: string;
   readonly portfolioId: string;
   readonly channelId: string;
   readonly platform: string;
   readonly currency: string;
-  /** Monotonic per portfolio; every channel of one reallocation shares it. */
+  /**
+   * The data cut-off of the decision in Unix seconds (= `dataUntil`): every bucket before it was
+   * closed and used. Strictly increasing per portfolio, derived from event time, so it survives
+   * restarts; every channel of one reallocation shares it. Apply the highest version seen.
+   */
   readonly version: number;
-  /** Budget for the period [effectiveFrom, effectiveUntil). */
+  /** End of the last closed bucket the decision used (ISO-8601). */
+  readonly dataUntil: string;
+  /**
+   * Budget per period from `effectiveFrom` on. It holds until a newer version replaces it
+   * (spendflow publishes only when the allocation changes); `effectiveUntil` ends the first period.
+   */
   readonly budget: number;
   readonly previousBudget: number;
   readonly effectiveFrom: string;

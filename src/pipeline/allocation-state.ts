@@ -5,7 +5,7 @@ export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held';
 
 /** A portfolio's current allocation, as the API shows it and the next reoptimization starts from. */
 export interface PortfolioAllocation {
-  /** 0 until the first reallocation is published. */
+  /** 0 until the first reallocation is published; then its data cut-off in Unix seconds. */
   readonly version: number;
   readonly status: AllocationStatus;
   readonly budgets: Readonly<Record<string, number>>;

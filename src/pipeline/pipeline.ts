@@ -122,6 +122,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       platform: c.platform,
       currency: rt.config.currency,
       version: next.version,
+      dataUntil: iso(next.version * 1000),
       budget: next.budgets[c.id] ?? 0,
       previousBudget: previous.budgets[c.id] ?? 0,
       effectiveFrom: iso(next.effectiveFrom),
@@ -151,7 +152,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
     const previous = rt.allocation;
     if (decision.outcome === 'published') {
-      const next = { ...decision.allocation, version: previous.version + 1 };
+      // Versions come from event time (the data cut-off), not a counter: a replay after a restart
+      // reproduces the same version for the same cut-off, and later decisions always rank higher.
+      const next = { ...decision.allocation, version: Math.floor(rt.buckets.closedUntil / 1000) };
       rt.allocation = next;
       rt.pending = toEvents(rt, previous, next);
     } else {

@@ -73,7 +73,8 @@ export function decideReallocation(input: DecisionInput): Decision {
       summary: why,
       solver: 'none',
     };
-    // The initial allocation is published once, so platforms know where they stand.
+    // The first decision publishes the initial allocation, so platforms know where they stand
+    // (unless enough buckets close at once to skip the learning phase altogether).
     return { outcome: first ? 'published' : 'learning', allocation, model };
   }
   if (!model.healthy) {

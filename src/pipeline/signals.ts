@@ -8,7 +8,7 @@ export type ConsumeResult = 'accepted' | 'duplicate' | 'invalid' | 'late';
 export type ReoptimizeOutcome = 'published' | 'unchanged' | 'learning' | 'held';
 
 export type PipelineSignal =
-  | { readonly type: 'event.consumed'; readonly kind: InputKind | 'unknown'; readonly result: ConsumeResult }
+  | { readonly type: 'event.consumed'; readonly kind: InputKind; readonly result: ConsumeResult }
   | { readonly type: 'dead_letter.sent'; readonly reason: DeadLetterReason }
   | { readonly type: 'bucket.closed'; readonly portfolioId: string; readonly bucketStart: number }
   | {

@@ -11,7 +11,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   const registers = [registry];
   const consumed = new Counter({
     name: 'spendflow_events_consumed_total',
-    help: 'Spend and sales records consumed, by kind (spend, sales, unknown) and result (accepted, duplicate, invalid, late).',
+    help: 'Spend and sales records consumed, by kind (spend, sales) and result (accepted, duplicate, invalid, late).',
     labelNames: ['kind', 'result'] as const,
     registers,
   });
@@ -49,8 +49,9 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
     registers,
   });
   // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
-  for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result);
-  for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome);
+  for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result).inc(0);
+  for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome).inc(0);
+  for (const reason of ['malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel']) invalid.labels(reason).inc(0);
 
   return signals.on((s: PipelineSignal) => {
     switch (s.type) {

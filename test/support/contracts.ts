@@ -35,7 +35,8 @@ export function reallocation(over: Partial<ReallocationEvent> = {}): Reallocatio
     channelId: 'search',
     platform: 'google-ads',
     currency: 'EUR',
-    version: 1,
+    version: 1767607200,
+    dataUntil: '2026-01-05T10:00:00.000Z',
     budget: 600,
     previousBudget: 500,
     effectiveFrom: '2026-01-05T10:00:00.000Z',
@@ -82,9 +83,10 @@ export function describeAllocationSinkContract(name: string, make: () => Promise
     });
 
     it('keeps the order of one portfolio’s reallocations', async () => {
-      for (let v = 1; v <= 5; v++) await h.sink.publish([reallocation({ version: v, budget: 500 + v })]);
+      const versions = [1767607200, 1767610800, 1767614400, 1767618000, 1767621600];
+      for (const [i, version] of versions.entries()) await h.sink.publish([reallocation({ version, budget: 500 + i })]);
       const got = await readAtLeast(h, `${h.topics.reallocationsPrefix}google-ads`, 5);
-      expect(got.map((r) => (JSON.parse(r.value) as ReallocationEvent).version)).toEqual([1, 2, 3, 4, 5]);
+      expect(got.map((r) => (JSON.parse(r.value) as ReallocationEvent).version)).toEqual(versions);
     });
 
     it('dead-letters a record with its reason, fields and original payload', async () => {

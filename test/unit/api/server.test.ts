@@ -70,10 +70,14 @@ describe('HTTP API', () => {
     expect(res.body).toContain('spendflow_reoptimizations_total{outcome="published"} 1');
     expect(res.body).toContain('spendflow_reallocations_published_total{platform="meta"} 2');
     expect(res.body).toContain('spendflow_reoptimization_duration_seconds_count 1');
+    // Series that have not happened yet are exported as 0, so dashboards and alerts see them.
+    expect(res.body).toContain('spendflow_invalid_events_total{reason="unknown_portfolio"} 0');
+    expect(res.body).toContain('spendflow_reoptimizations_total{outcome="held"} 0');
   });
 
   it('unknown routes are 404 in the same error shape', async () => {
-    const res = await server().app.inject({ url: '/v1/nothing' });
+    const res = await server().app.inject({ url: '/v1/nothing?x=1' });
     expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route GET /v1/nothing', retriable: false, fields: [] } });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_BY_PATH, type KeySpec } from '../../../src/config/schema.ts';
 import { checkPortfolios, checkValue } from '../../../src/config/validate.ts';
+import { loadConfig } from '../../../src/config/loader.ts';
 
 function spec(path: string): KeySpec {
   const found = KEY_BY_PATH.get(path);
@@ -93,5 +94,24 @@ describe('checkPortfolios', () => {
     expect(shares(0.7, 0.6, null)).toEqual(['portfolios[0].channels']);
     expect(shares(1.5, null)).toEqual(['portfolios[0].channels[0].initialShare']);
     expect(shares(0.1 + 0.2, 0.7)).toEqual([]);
+  });
+});
+
+describe('portfolio caps', () => {
+  it('rejects a portfolio whose channel maximums cannot absorb the budget, naming its channels', () => {
+    let message = '';
+    try {
+      loadConfig({
+        overrides: {
+          portfolios: [
+            { id: 'p', currency: 'EUR', budget: 1000, maxChange: 0.2, channels: [{ id: 'a', platform: 'x', min: 0, max: 300 }, { id: 'b', platform: 'x', min: 0, max: 400 }] },
+          ],
+        },
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('portfolios[0].channels');
+    expect(message).toContain('maximums add up to 700, less than the budget 1000');
   });
 });

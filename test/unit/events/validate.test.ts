@@ -183,3 +183,15 @@ describe('FieldReader', () => {
     expect([r.has('a'), r.has('b'), r.has('c'), r.has('d')]).toEqual([false, true, true, false]);
   });
 });
+
+describe('event times that do not exist', () => {
+  it.each(['2026-02-30T10:00:00Z', '2026-13-01T10:00:00Z', '2026-01-05T24:00:00Z', '2026-01-05T10:60:00Z'])('rejects %s naming ts', (ts) => {
+    const r = parseSalesEvent({ eventId: 'e', portfolioId: 'p', ts, revenue: 1, orders: 1 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.field)).toEqual(['ts']);
+  });
+
+  it('accepts 29 February in a leap year and with an offset', () => {
+    expect(parseSalesEvent({ eventId: 'e', portfolioId: 'p', ts: '2028-02-29T23:59:59+02:00', revenue: 1, orders: 1 }).ok).toBe(true);
+  });
+});

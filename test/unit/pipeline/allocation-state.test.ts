@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig } from '../../../src/config/loader.ts';
+import { defaultConfig } from '../../../src/config/loader.ts';
 import type { PortfolioConfig } from '../../../src/config/types.ts';
 import { channelBounds, initialBudgets, roundToCents } from '../../../src/pipeline/allocation-state.ts';
 import { seededRandom, type Random } from '../../../src/random.ts';
@@ -11,14 +11,19 @@ interface ChannelSpec {
   initialShare?: number;
 }
 
-/** A validated portfolio built through the config loader. */
+/**
+ * A portfolio object as the pipeline receives it. Built directly, not through the config loader,
+ * because the allocation helpers must also cope with shapes the loader rejects (caps below the
+ * budget), as portfolios may later arrive from the API or a control topic.
+ */
 function portfolio(budget: number, channels: readonly ChannelSpec[]): PortfolioConfig {
-  const config = loadConfig({
-    overrides: {
-      portfolios: [{ id: 'p', currency: 'EUR', budget, maxChange: 0.2, channels: channels.map((c) => ({ platform: 'google-ads', ...c })) }],
-    },
-  });
-  return config.portfolios[0]!;
+  return {
+    id: 'p',
+    currency: 'EUR',
+    budget,
+    maxChange: 0.2,
+    channels: channels.map((c) => ({ id: c.id, platform: 'google-ads', min: c.min, max: c.max ?? null, initialShare: c.initialShare ?? null })),
+  };
 }
 
 const cents = (v: number) => Math.round(v * 100);
