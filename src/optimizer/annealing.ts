@@ -16,6 +16,11 @@ export interface AnnealInput {
   readonly start: Float64Array;
   readonly iterations: number;
   readonly seed: number;
+  /**
+   * Optional class per channel: money only moves between channels of the same class, so class
+   * totals (group sums) stay as in the start.
+   */
+  readonly classOf?: Int32Array;
 }
 
 export interface AnnealOutput {
@@ -51,10 +56,25 @@ export function anneal(input: AnnealInput): AnnealOutput {
   let temperature = t0;
   // Step size, as a fraction of the budget, shrinks with the temperature.
   const step0 = 0.2;
+  const classMembers = input.classOf ? groupByClass(input.classOf) : null;
   for (let it = 0; it < iterations; it++) {
     const i = rng.int(n);
-    let j = rng.int(n - 1);
-    if (j >= i) j++;
+    let j: number;
+    if (classMembers) {
+      const members = classMembers.get(input.classOf![i]!)!;
+      if (members.length < 2) {
+        temperature *= cooling;
+        continue;
+      }
+      j = members[rng.int(members.length)]!;
+      if (j === i) {
+        temperature *= cooling;
+        continue;
+      }
+    } else {
+      j = rng.int(n - 1);
+      if (j >= i) j++;
+    }
     const room = Math.min(x[i]! - lo[i]!, hi[j]! - x[j]!);
     if (room > 0) {
       const scale = step0 * budget * Math.pow(temperature / t0, 0.5) + 1e-9 * budget;
@@ -76,16 +96,24 @@ export function anneal(input: AnnealInput): AnnealOutput {
     }
     temperature *= cooling;
   }
-  const polished = polishPairwise(curves, lo, hi, best);
-  const polishedValue = total(curves, polished);
-  if (polishedValue > bestValue) {
-    best = polished;
-    bestValue = polishedValue;
+  if (!classMembers) {
+    const polished = polishPairwise(curves, lo, hi, best);
+    const polishedValue = total(curves, polished);
+    if (polishedValue > bestValue) {
+      best = polished;
+      bestValue = polishedValue;
+    }
   }
   // Recompute exactly: the running sum drifts by rounding.
   bestValue = total(curves, best);
   if (bestValue < startValue) return { x: Float64Array.from(input.start), value: startValue, startValue, accepted };
   return { x: best, value: bestValue, startValue, accepted };
+}
+
+function groupByClass(classOf: Int32Array): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  classOf.forEach((c, i) => out.set(c, [...(out.get(c) ?? []), i]));
+  return out;
 }
 
 /**

@@ -23,6 +23,14 @@ export function curveDerivative(curve: CurveSpec, x: number): number {
   return familyOf(curve).derivative(curve, x);
 }
 
+export function curveInflection(curve: CurveSpec): number {
+  return familyOf(curve).inflection(curve);
+}
+
+export function curveInverseDerivative(curve: CurveSpec, p: number, near?: number): number {
+  return familyOf(curve).inverseDerivative(curve, p, near);
+}
+
 export function isConcaveCurve(curve: CurveSpec): boolean {
   return familyOf(curve).isConcave(curve);
 }

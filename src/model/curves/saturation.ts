@@ -13,17 +13,68 @@ export const hillSaturation: CurveFamily<HillCurve> = {
   params: ['beta', 'k', 's'],
   value({ beta, k, s }, x) {
     if (x <= 0) return 0;
-    const r = Math.pow(x / k, s);
-    return (beta * r) / (1 + r);
+    // β·r/(1+r) = β/(1 + 1/r): finite for r = ∞ and for r underflowing to 0.
+    return beta / (1 + Math.pow(k / x, s));
   },
   derivative({ beta, k, s }, x) {
     if (x <= 0) return s === 1 ? beta / k : s < 1 ? Infinity : 0;
-    const r = Math.pow(x / k, s);
-    return (beta * s * r) / (x * (1 + r) * (1 + r));
+    // β·s·r / (x·(1+r)²) = β·s / (x·(r^(−1/2) + r^(1/2))²), safe when r over- or underflows.
+    const half = Math.pow(x / k, s / 2);
+    const d = 1 / half + half;
+    return (beta * s) / (x * d * d);
   },
   isConcave: ({ s }) => s <= 1,
+  inflection: ({ k, s }) => (s <= 1 ? 0 : k * Math.pow((s - 1) / (s + 1), 1 / s)),
+  inverseDerivative(curve, p, near) {
+    const { beta, k, s } = curve;
+    if (!(p > 0)) return Infinity;
+    if (s === 1) return p >= beta / k ? 0 : Math.sqrt((beta * k) / p) - k;
+    return hillInverseDerivative(curve, p, near);
+  },
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k), ...positive('s', c.s)],
 };
+
+/**
+ * Solves f′(x) = p on the decreasing branch of a Hill curve, in y = ln(x/k) where
+ * ln f′ = ln(β·s/k) + (s − 1)·y − 2·ln(1 + e^(s·y)) is smooth and strictly decreasing past the
+ * inflection: Newton steps, kept inside a shrinking bracket (bisection when Newton leaves it).
+ */
+function hillInverseDerivative(curve: HillCurve, p: number, near?: number): number {
+  const { beta, k, s } = curve;
+  const c = Math.log((beta * s) / k) - Math.log(p);
+  const softplus = (z: number) => (z > 30 ? z : Math.log1p(Math.exp(z)));
+  const h = (y: number) => c + (s - 1) * y - 2 * softplus(s * y);
+  const dh = (y: number) => (s - 1) - 2 * s / (1 + Math.exp(-s * y));
+  let lo = s > 1 ? Math.log((s - 1) / (s + 1)) / s : -745 / Math.max(s, 1e-9);
+  if (s > 1 && h(lo) <= 0) return k * Math.exp(lo);
+  // Fast path: plain Newton from the guess (a few steps from a nearby answer).
+  const start = near !== undefined && near > 0 && Number.isFinite(near) ? Math.log(near / k) : c / (1 + s);
+  let y0 = Math.max(lo, start);
+  for (let i = 0; i < 12; i++) {
+    const step = h(y0) / dh(y0);
+    const next = y0 - step;
+    if (!Number.isFinite(next) || next < lo) break;
+    if (Math.abs(step) <= 1e-13 * (1 + Math.abs(next))) return k * Math.exp(next);
+    y0 = next;
+  }
+  // Safe path: Newton kept inside a bracket.
+  // Far out, ln f′ ≈ c − (1 + s)·y: a starting point and, doubled, an upper end of the bracket.
+  let hi = Math.max(lo + 1, (2 * Math.abs(c)) / (1 + s) + 2);
+  while (h(hi) > 0) hi = hi * 2 + 1;
+  if (s < 1) while (h(lo) < 0) lo *= 2;
+  let y = Math.min(hi, Math.max(lo, start));
+  for (let i = 0; i < 100; i++) {
+    const v = h(y);
+    if (v > 0) lo = y;
+    else hi = y;
+    const step = v / dh(y);
+    let next = y - step;
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    if (Math.abs(next - y) <= 1e-15 * (1 + Math.abs(y))) return k * Math.exp(next);
+    y = next;
+  }
+  return k * Math.exp(y);
+}
 
 export const expSaturation: CurveFamily<ExpCurve> = {
   type: 'exp',
@@ -31,6 +82,8 @@ export const expSaturation: CurveFamily<ExpCurve> = {
   value: ({ beta, k }, x) => (x <= 0 ? 0 : beta * -Math.expm1(-x / k)),
   derivative: ({ beta, k }, x) => (beta / k) * Math.exp(-Math.max(0, x) / k),
   isConcave: () => true,
+  inflection: () => 0,
+  inverseDerivative: ({ beta, k }, p) => (!(p > 0) ? Infinity : p >= beta / k ? 0 : k * Math.log(beta / (k * p))),
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k)],
 };
 
@@ -40,5 +93,7 @@ export const logSaturation: CurveFamily<LogCurve> = {
   value: ({ beta, k }, x) => (x <= 0 ? 0 : beta * Math.log1p(x / k)),
   derivative: ({ beta, k }, x) => beta / (k + Math.max(0, x)),
   isConcave: () => true,
+  inflection: () => 0,
+  inverseDerivative: ({ beta, k }, p) => (!(p > 0) ? Infinity : p >= beta / k ? 0 : beta / p - k),
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k)],
 };

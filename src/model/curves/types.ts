@@ -40,6 +40,17 @@ export interface CurveFamily<C extends CurveSpec = CurveSpec> {
   derivative(curve: C, x: number): number;
   /** Whether f is concave on [0, ∞) for these parameters. */
   isConcave(curve: C): boolean;
+  /**
+   * Where f stops being convex: f is concave on [inflection, ∞) and f′ decreases there. 0 for
+   * concave curves; the solver builds concave envelopes from it for S-shaped ones.
+   */
+  inflection(curve: C): number;
+  /**
+   * The x ≥ inflection with f′(x) = p on the decreasing branch of f′: Infinity for p ≤ 0, the
+   * inflection point when p is at least f′ there. The exact solver's workhorse. `near`, when
+   * given, is a guess (the answer at a nearby p) that numeric families start from.
+   */
+  inverseDerivative(curve: C, p: number, near?: number): number;
   /** Field problems with the parameters (empty when valid). */
   validate(curve: C): FieldProblem[];
 }

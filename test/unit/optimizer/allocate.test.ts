@@ -3,7 +3,7 @@ import { defaultConfig } from '../../../src/config/loader.ts';
 import type { CurveSpec } from '../../../src/model/curves/types.ts';
 import { allocateBudget } from '../../../src/optimizer/allocate.ts';
 import { anneal } from '../../../src/optimizer/annealing.ts';
-import { effectiveBounds, projectOntoBudget } from '../../../src/optimizer/bounds.ts';
+import { projectOntoBudget } from '../../../src/optimizer/bounds.ts';
 import type { AllocationProblem, AllocationResult, ChannelProblem } from '../../../src/optimizer/problem.ts';
 import { seededRandom, type Random } from '../../../src/random.ts';
 
@@ -108,8 +108,9 @@ describe('allocateBudget on random concave problems (seeded)', () => {
     expect(r.response).toBeCloseTo(objective(curves, xs), 6);
     p.channels.forEach((c, i) => expect(r.marginalRoi[c.id]).toBeCloseTo(slope(c.curve, xs[i]!), 9));
     // Never worse than the projected warm start (no `current`: an even split).
-    const b = effectiveBounds(p);
-    const start = projectOntoBudget(p.channels.map(() => p.budget / p.channels.length), b.lo, b.hi, b.budget);
+    const lo = Float64Array.from(p.channels, (c) => c.min);
+    const hi = Float64Array.from(p.channels, (c) => c.max);
+    const start = projectOntoBudget(p.channels.map(() => p.budget / p.channels.length), lo, hi, p.budget);
     expect(r.response).toBeGreaterThanOrEqual(objective(curves, [...start]) - 1e-9 * r.response);
     // Optimal within 1e-4 of the objective, and not above the true optimum (which checks the reference).
     const best = objective(curves, referenceOptimum(curves, p.channels.map((c) => c.min), p.channels.map((c) => c.max), p.budget));
@@ -155,7 +156,8 @@ describe('allocateBudget: guardrails', () => {
       ],
     };
     // Band caps are 360 + 360 = 720 < 1000: no allocation meets the budget inside the band.
-    const r = allocateBudget(p, OPTIONS);
+    expect(() => allocateBudget(p, OPTIONS)).toThrow(/absorb at most 720/);
+    const r = allocateBudget(p, { ...OPTIONS, relaxMaxChange: true });
     expect(r.relaxations.some((s) => /maxChange/.test(s))).toBe(true);
     expectFeasible(p, r);
     expect(Object.values(r.allocation).some((x) => x > 360 + 1e-6)).toBe(true);
@@ -169,12 +171,13 @@ describe('allocateBudget: guardrails', () => {
         { id: 'social', curve: social, min: 0, max: 2000, current: 1000 },
       ],
     };
-    const r = allocateBudget(p, OPTIONS);
+    expect(() => allocateBudget(p, OPTIONS)).toThrow(/above the budget/);
+    const r = allocateBudget(p, { ...OPTIONS, relaxMaxChange: true });
     expect(r.relaxations.some((s) => /maxChange/.test(s))).toBe(true);
     expectFeasible(p, r);
   });
 
-  it('under-spends to Σmax when the caps are below the budget, and says so', () => {
+  it('refuses a revenue budget the caps cannot absorb, as an infeasible problem naming both amounts', () => {
     const p: AllocationProblem = {
       budget: 1000,
       channels: [
@@ -182,11 +185,14 @@ describe('allocateBudget: guardrails', () => {
         { id: 'social', curve: social, min: 50, max: 300 },
       ],
     };
-    const r = allocateBudget(p, OPTIONS);
-    expect(r.spend).toBeCloseTo(500, 9);
-    expect(r.allocation).toEqual({ search: 200, social: 300 });
-    expect(r.relaxations.some((s) => /under-spent/.test(s) && s.includes('500.00') && s.includes('1000.00'))).toBe(true);
-    expect(r.binding).toEqual(expect.arrayContaining(['max:search', 'max:social']));
+    let error: unknown;
+    try {
+      allocateBudget(p, OPTIONS);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'PROBLEM_INFEASIBLE' });
+    expect((error as Error).message).toContain('absorb at most 500 of the budget 1000');
   });
 
   it('lists exactly the binding constraints in a constructed case', () => {

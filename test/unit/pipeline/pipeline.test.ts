@@ -55,7 +55,7 @@ describe('pipeline', () => {
     const first = shop.filter((e) => e.version === versions[0]);
     expect(first.every((e) => e.reason.startsWith('learning phase'))).toBe(true);
     expect(first.every((e) => e.budget === e.previousBudget)).toBe(true);
-    expect(shop.some((e) => e.version > versions[0]! && e.solver === 'annealing')).toBe(true);
+    expect(shop.some((e) => e.version > versions[0]! && e.solver === 'exact')).toBe(true);
     // Versions are data cut-offs in Unix seconds: strictly increasing, on bucket boundaries.
     for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!);
     for (const e of shop) {

@@ -1,0 +1,97 @@
+/**
+ * The relaxation every answer is measured against: maximise Σ envelopeᵢ(xᵢ) for a total spend T,
+ * with channel boxes and group bounds, by equal marginal returns — one price for the whole
+ * problem, and for each group a price of its own when its bounds bind (nested pools). For concave
+ * curves it is the exact optimum. Its prices also give the Lagrangian dual bound.
+ */
+import { bestNetValue, demand } from './channel-shape.ts';
+import type { Prepared } from './prepare.ts';
+import { solvePool, type PoolItem } from './price-pool.ts';
+
+export interface EnvelopeSolution {
+  /** Spend per channel: optimal for the envelopes (true curves where they coincide). */
+  readonly x: Float64Array;
+  /** The price of spend in the whole problem (marginal envelope return). */
+  readonly price: number;
+  /** Each group's own price (= price when its bounds do not bind). */
+  readonly groupPrices: Float64Array;
+  readonly iterations: number;
+}
+
+function channelItem(prep: Prepared, i: number): PoolItem {
+  const sh = prep.shapes[i]!;
+  return { demand: (p, up) => demand(sh, p, up), lower: sh.lo, upper: sh.hi };
+}
+
+export function solveEnvelope(prep: Prepared, total: number, startPrice = 1): EnvelopeSolution {
+  const n = prep.shapes.length;
+  const items: PoolItem[] = [];
+  for (const i of prep.ungrouped) items.push(channelItem(prep, i));
+  const groupItems = prep.groups.map((g) => {
+    const inner = g.members.map((i) => channelItem(prep, i));
+    const item: PoolItem = {
+      demand: (p, up) => {
+        let s = 0;
+        for (const it of inner) s += it.demand(p, up);
+        return Math.min(g.upper, Math.max(g.lower, s));
+      },
+      lower: g.lower,
+      upper: g.upper,
+    };
+    return { inner, item };
+  });
+  for (const gi of groupItems) items.push(gi.item);
+  const outer = solvePool(items, total, startPrice);
+  const x = new Float64Array(n);
+  prep.ungrouped.forEach((i, k) => (x[i] = outer.totals[k]!));
+  const groupPrices = new Float64Array(prep.groups.length);
+  let iterations = outer.iterations;
+  const basePrice = Number.isFinite(outer.price) && outer.price > 0 ? outer.price : 1;
+  prep.groups.forEach((g, j) => {
+    const target = outer.totals[prep.ungrouped.length + j]!;
+    const inner = solvePool(groupItems[j]!.inner, target, basePrice);
+    iterations += inner.iterations;
+    g.members.forEach((i, k) => (x[i] = inner.totals[k]!));
+    // A group at its upper total has a price at least the outer one (its cap binds, or its
+    // channels are all at their own caps, where the outer price is as good); at its lower total
+    // at most the outer one; in between, the outer price.
+    const atUpper = target >= g.upper - 1e-12 * Math.max(1, g.upper);
+    const atLower = target <= g.lower + 1e-12 * Math.max(1, g.lower);
+    groupPrices[j] = atUpper ? Math.max(outer.price, inner.price) : atLower ? Math.min(outer.price, inner.price) : outer.price;
+  });
+  return { x, price: outer.price, groupPrices, iterations };
+}
+
+/**
+ * An upper bound on max w·Σfᵢ(xᵢ) − c·Σxᵢ over the feasible set (any budget total in
+ * [Σx = budget] or [Σx ≤ budget], groups, boxes, and Σf − r·Σx ≥ 0 with weight ν), by weak
+ * duality: (w+ν)·[Σᵢ maxₓ (fᵢ(x) − πᵢ·x) + Σ_G (α_G·upper_G − β_G·lower_G)] + λ·budget, where
+ * πᵢ is the price of i's group (or the overall price π), α/β the group price above/below π and
+ * λ = (w+ν)·π − c − ν·r the budget's multiplier. Returns Infinity when the prices do not give a
+ * valid bound (λ < 0 with an inequality budget, or an unbounded channel).
+ */
+export function dualBound(
+  prep: Prepared,
+  prices: { readonly price: number; readonly groupPrices: Float64Array },
+  terms: { readonly w: number; readonly c: number; readonly budget: number; readonly equality: boolean; readonly nu: number; readonly r: number },
+): number {
+  const weight = terms.w + terms.nu;
+  const price = prices.price;
+  if (!Number.isFinite(price)) return Infinity;
+  let lambda = weight * price - terms.c - terms.nu * terms.r;
+  if (!terms.equality && lambda < 0) {
+    // Rounding can leave λ a hair below 0 where it is 0 in exact arithmetic.
+    if (lambda < -1e-12 * Math.max(1, weight * price)) return Infinity;
+    lambda = 0;
+  }
+  let inner = 0;
+  for (const i of prep.ungrouped) inner += bestNetValue(prep.shapes[i]!, price);
+  prep.groups.forEach((g, j) => {
+    const pg = prices.groupPrices[j]!;
+    for (const i of g.members) inner += bestNetValue(prep.shapes[i]!, pg);
+    if (pg > price) inner += (pg - price) * g.upper;
+    if (pg < price) inner -= (price - pg) * g.lower;
+  });
+  const bound = weight * inner + lambda * terms.budget;
+  return Number.isNaN(bound) ? Infinity : bound;
+}
