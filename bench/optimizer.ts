@@ -472,7 +472,7 @@ async function run(quick: boolean, progress: (line: string) => void): Promise<st
         `| ${n.toLocaleString('en-US')} | ${mix} | ${pl.problems} × ${sf.times.length / pl.problems} = ${sf.times.length} | ${fmtMs(sfMedian)} | ${fmtMs(sfP99)} | ${fmtGap(sfGapMedian)} | ${fmtGap(sfGapMax)} | ${fmtGap(independentMax)} (${sf.independentGaps.length}) | ${solvers} | ${t.text} | ${mark} |`,
       );
       if (sf.tighterThanLagrangian > 0) {
-        notes.push(`n = ${n}, ${mix}: spendflow's upperBound is below the best Lagrangian bound on ${sf.tighterThanLagrangian} of ${sf.independentGaps.length} problem(s) (a stronger certificate than the dual alone; valid only if nothing feasible beats it — see the checks below).`);
+        notes.push(`n = ${n}, ${mix}: spendflow's upperBound is below the best Lagrangian bound on ${sf.tighterThanLagrangian} of ${sf.independentGaps.length} problem(s) (a stronger certificate than the dual alone, valid only if nothing feasible beats it: the baselines and, for n ≤ ${DP_MAX_N}, a grid DP look for such points).`);
       }
       if (sf.dpChecked > 0 && sf.issues.every((i) => !i.includes('grid DP'))) {
         notes.push(`n = ${n}, ${mix}: a grid DP (${DP_STEPS} steps) + pairwise polish found nothing above spendflow's upperBound on ${sf.dpChecked} problem(s).`);

@@ -1,6 +1,7 @@
 /** `spendflow` commands: serve, simulate. */
 import { errorMessage, isSpendflowError } from '../errors.ts';
 import { serveCommand } from './serve.ts';
+import { frontierCommand, optimizeCommand } from './optimize.ts';
 import { simulateCommand } from './simulate.ts';
 
 export interface CliIo {
@@ -19,7 +20,15 @@ Usage:
                      [--start ISO] [--brokers HOST:PORT,...] [--config FILE]...
       Run the market simulator. --stdout prints NDJSON records (no feedback); otherwise events go to
       Kafka and the simulator follows the reallocations spendflow publishes.
+  spendflow optimize problem.json [--method auto|annealing] [--iterations N] [--seed N]
+      Allocate a budget with the certified optimizer; prints the allocation, the objective, an
+      upper bound on the best possible objective and the gap to it, as JSON.
+  spendflow frontier problem.json [--from 0.5] [--to 2] [--steps 16]
+      The efficient frontier: the best response, spend and marginal ROI for budgets from
+      --from× to --to× the problem's budget.
   spendflow help
+
+Exit codes: 0 done, 1 runtime failure, 2 bad usage, configuration or input, 3 infeasible problem.
 
 Configuration: config/default.yaml, then each --config FILE, then SPENDFLOW_CONFIG, then SPENDFLOW_*
 environment variables (see docs/configuration.md).`;
@@ -32,6 +41,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await serveCommand(rest, io);
       case 'simulate':
         return await simulateCommand(rest, io);
+      case 'optimize':
+        return await optimizeCommand(rest, io);
+      case 'frontier':
+        return await frontierCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -43,7 +56,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 2;
     }
   } catch (err) {
-    if (isSpendflowError(err) && (err.code === 'CONFIG_INVALID' || err.code === 'INPUT_INVALID')) {
+    if (isSpendflowError(err) && err.code === 'PROBLEM_INFEASIBLE') {
+      io.stderr.write(`spendflow: ${err.message}\n`);
+      return 3;
+    }
+    if (isSpendflowError(err) && (err.code === 'CONFIG_INVALID' || err.code === 'INPUT_INVALID' || err.code === 'CURVE_INVALID')) {
       io.stderr.write(`spendflow: ${err.message}\n`);
       if (err.code === 'INPUT_INVALID' && err.problems.length > 0) {
         io.stderr.write(err.problems.map((p) => `  - ${p.field}: ${p.message}`).join('\n') + '\n');

@@ -177,6 +177,7 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     solver = 'annealing';
     iterations = options.iterations ?? 2000;
   }
+  x = snapToBoxes(prep, x);
   const response = trueValue(prep, x);
   const spend = sum(x);
   const objective = w * response - c * spend;
@@ -220,11 +221,55 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     upperBound,
     gap,
     marginalRoi,
+    budgetPrice: frontierSlope(prep, x, env.price),
     binding: bindingConstraints(prep, x, spend, response, r),
     relaxations: prep.relaxations,
     solver,
     iterations,
   };
+}
+
+/** Rounding leaves values a hair off a box end (3e-12 for 0); put them on it, keeping Σx. */
+function snapToBoxes(prep: Prepared, x: Float64Array): Float64Array {
+  const out = Float64Array.from(x);
+  const total = sum(x);
+  const eps = 1e-9 * Math.max(1, total / Math.max(1, x.length));
+  for (let i = 0; i < out.length; i++) {
+    if (Math.abs(out[i]! - prep.lo[i]!) <= eps) out[i] = prep.lo[i]!;
+    else if (Math.abs(out[i]! - prep.hi[i]!) <= eps) out[i] = prep.hi[i]!;
+  }
+  // Whatever snapping moved goes to the channel furthest inside its box, if one can take it.
+  const drift = total - sum(out);
+  let k = -1;
+  let room = 0;
+  for (let i = 0; i < out.length; i++) {
+    const inside = Math.min(out[i]! - prep.lo[i]!, prep.hi[i]! - out[i]!);
+    if (inside > room) {
+      room = inside;
+      k = i;
+    }
+  }
+  if (k >= 0 && room > Math.abs(drift)) out[k] = out[k]! + drift;
+  else return x;
+  return out;
+}
+
+/**
+ * Revenue per extra unit of budget at the answer: the marginal ROI shared by the channels free
+ * to move (not at a box end, not in a group); the relaxation's price when none is free.
+ */
+function frontierSlope(prep: Prepared, x: Float64Array, price: number): number | null {
+  let s = 0;
+  let n = 0;
+  for (const i of prep.ungrouped) {
+    const eps = 1e-9 * Math.max(1, x[i]!);
+    if (x[i]! > prep.lo[i]! + eps && x[i]! < prep.hi[i]! - eps) {
+      s += curveDerivative(prep.shapes[i]!.curve, x[i]!);
+      n++;
+    }
+  }
+  if (n > 0) return s / n;
+  return Number.isFinite(price) && price > 0 ? price : null;
 }
 
 function bindingConstraints(prep: Prepared, x: Float64Array, spend: number, response: number, r: number | null): string[] {

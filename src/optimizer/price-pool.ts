@@ -61,7 +61,7 @@ export function solvePool(items: readonly PoolItem[], target: number, startPrice
   }
   // Bracket: demand(a) ≥ T ≥ demand(b), a < b, in log-price.
   let iterations = 0;
-  let p = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
+  const p = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
   let a: number;
   let b: number;
   let ga: number;

@@ -59,6 +59,12 @@ export interface AllocationResult {
   readonly gap: number;
   /** f′ᵢ(xᵢ) per channel at the allocation. */
   readonly marginalRoi: Readonly<Record<string, number>>;
+  /**
+   * Revenue per extra unit of spend at the optimum (the budget's Lagrange multiplier, of the
+   * concave relaxation for S-shaped curves): the slope of the efficient frontier. Null when no
+   * price supports the answer (nothing can move).
+   */
+  readonly budgetPrice: number | null;
   /** Constraints that hold with equality: `budget`, `min:<id>`, `max:<id>`, `maxChange:<id>`, `locked:<id>`, `groupMin:<g>`, `groupMax:<g>`, `minRoas`. */
   readonly binding: readonly string[];
   /** Adjustments made to the problem as stated (only with `relaxMaxChange`). */
