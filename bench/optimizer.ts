@@ -3,7 +3,7 @@
  * channels, next to three baselines measured in the same run on the same problems: cold-start
  * simulated annealing, a genetic algorithm (bench/baselines/genetic.ts) and the equal split.
  *
- *   npx tsx bench/optimizer.ts           full run (~3 minutes on 2 cores)
+ *   npx tsx bench/optimizer.ts           full run (~2–3 minutes on 2 cores)
  *   npx tsx bench/optimizer.ts --quick   smoke run: fewer problems and repetitions
  *   node --expose-gc --import tsx bench/optimizer.ts   also collects garbage before each timed phase
  *
@@ -507,7 +507,7 @@ async function run(quick: boolean, progress: (line: string) => void): Promise<st
     '',
     `### spendflow \`allocateBudget\` — targets met: ${met}/${total}`,
     '',
-    'Times in ms per solve (default options, after warm-up), over every timed solve of every problem; gap = the certified `result.gap` of each problem, median and max over the problems. *Independent* = max of (bound − objective)/bound with a Lagrangian dual bound computed by the bench itself (bench/baselines/dual-bound.ts), on the (count) problems the baselines run on: the certificate checked from outside (for concave curves the bound is the optimum).' +
+    'Times in ms per solve (default options, after warm-up), over every timed solve of every problem; gap = the certified `result.gap` of each problem, median and max over the problems. *Independent* = max of (bound − objective)/bound with a Lagrangian dual bound computed by the bench itself (bench/baselines/dual-bound.ts), on the problems the baselines run on (how many in parentheses): the certificate checked from outside. For concave curves that bound is the optimum; for S-shaped ones it can sit above it (a duality gap), so spendflow may certify a tighter one.' +
       (quick ? ' Quick mode: few solves, so medians and especially p99 are indicative only.' : ''),
     '',
     '| n | mix | problems × solves | median ms | p99 ms | gap median | gap max | independent | solver | target | ✓/✗ |',

@@ -86,7 +86,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
     source = new KafkaSource(kafka, config.kafka, log.child({ component: 'source' }));
     publisher = new KafkaPublisher(kafka, config.kafka.topics);
   }
-  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals });
+  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals, log: log.child({ component: 'pipeline' }) });
   const server = buildServer({
     registry,
     pipeline,
@@ -114,13 +114,18 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         const market = buildMarket(config, scenarioFor(config, log), start);
         const platforms = [...new Set(config.portfolios.flatMap((p) => p.channels.map((c) => c.platform)))];
         const transport: SimulationTransport = bus ? inProcessTransport(bus, config) : kafkaTransport(kafka!, config, platforms);
-        simulation = await startLiveSimulation({
-          market,
-          transport,
-          speed: config.simulator.speed,
-          tickMinutes: config.simulator.tickMinutes,
-          log: log.child({ component: 'simulator' }),
-        });
+        try {
+          simulation = await startLiveSimulation({
+            market,
+            transport,
+            speed: config.simulator.speed,
+            tickMinutes: config.simulator.tickMinutes,
+            log: log.child({ component: 'simulator' }),
+          });
+        } catch (err) {
+          await transport.close().catch(() => {});
+          throw err;
+        }
         log.info(
           `simulator running: simulated time runs ${config.simulator.speed}x faster than wall time ` +
             `(one ${config.ingest.bucketMinutes}-minute bucket every ${((config.ingest.bucketMinutes * 60) / config.simulator.speed).toFixed(1)} s)`,

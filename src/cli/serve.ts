@@ -14,28 +14,32 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   await app.server.listen({ host: config.service.host, port: config.service.port });
   const address = app.server.addresses()[0];
   log.info('listening', { url: typeof address === 'object' ? `http://${address.address}:${address.port}` : String(address), mode: app.mode });
+  // Signals are handled from here on, also while a slow Kafka start is in progress.
+  let stopping = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    app
+      .stop()
+      .then(() => resolveExit(0))
+      .catch((err: unknown) => {
+        log.error('shutdown failed', { error: errorMessage(err) });
+        resolveExit(1);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
   try {
     await app.start();
   } catch (err) {
+    if (stopping) return exited;
+    stopping = true;
     log.error('could not start the pipeline', { error: errorMessage(err) });
     await app.stop().catch(() => {});
     return 1;
   }
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('shutting down', { signal });
-      app
-        .stop()
-        .then(() => resolve(0))
-        .catch((err: unknown) => {
-          log.error('shutdown failed', { error: errorMessage(err) });
-          resolve(1);
-        });
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-  });
+  return exited;
 }

@@ -163,6 +163,10 @@ export const CONFIG_KEYS = [
     kind: 'integer', default: 10, min: 0,
     doc: 'How long after a bucket has ended its events are still accepted; later events are rejected as late. Must be less than 24 buckets.',
   }),
+  key('ingest.maxEventTimeJumpHours', {
+    kind: 'integer', default: 168, min: 1,
+    doc: 'An event more than this many hours ahead of its portfolio\'s watermark is dead-lettered as invalid: one mistyped far-future time would otherwise close every bucket and make all later events late.',
+  }),
   key('ingest.idleStreamSeconds', {
     kind: 'integer', default: 30, min: 1,
     doc: 'A portfolio\'s buckets close when both its spend and its sales events have passed the bucket end plus the lateness. A stream (spend or sales) that delivers nothing for this many wall-clock seconds stops holding buckets open.',

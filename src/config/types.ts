@@ -51,6 +51,8 @@ export interface Config {
   readonly ingest: {
     readonly bucketMinutes: number;
     readonly allowedLatenessMinutes: number;
+    /** Events further ahead of their portfolio's watermark than this are dead-lettered. */
+    readonly maxEventTimeJumpHours: number;
     /** Wall-clock seconds after which a silent spend or sales stream stops holding buckets open. */
     readonly idleStreamSeconds: number;
     readonly maxTrackedEventIds: number;

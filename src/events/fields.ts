@@ -55,13 +55,14 @@ export class FieldReader {
     if (v === undefined || v === null) return this.fail(name, 'is required');
     if (typeof v === 'number') {
       if (!Number.isInteger(v) || v < 0) return this.fail(name, 'must be epoch milliseconds (a non-negative integer)');
-      return v;
+      return v >= EARLIEST && v < LATEST ? v : this.fail(name, 'must be between 2000-01-01 and 2100-01-01');
     }
     if (typeof v !== 'string' || !ISO_WITH_ZONE.test(v)) {
       return this.fail(name, 'must be an ISO-8601 time with a zone (e.g. 2026-01-05T10:00:00Z) or epoch milliseconds');
     }
     const ms = Date.parse(v);
-    return Number.isNaN(ms) || !isRealCalendarTime(v) ? this.fail(name, 'is not a valid date-time') : ms;
+    if (Number.isNaN(ms) || !isRealCalendarTime(v)) return this.fail(name, 'is not a valid date-time');
+    return ms >= EARLIEST && ms < LATEST ? ms : this.fail(name, 'must be between 2000-01-01 and 2100-01-01');
   }
 
   /** Flags keys that the schema does not know, so typos do not pass silently. */
@@ -71,6 +72,10 @@ export class FieldReader {
     }
   }
 }
+
+/** Event times outside this range are typos or unit mistakes (seconds for milliseconds, say). */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
 
 /** Date.parse rolls 2026-02-30 over into March and accepts 24:00; a real event time does neither. */
 function isRealCalendarTime(iso: string): boolean {

@@ -68,14 +68,20 @@ export interface ReallocationEvent {
   readonly portfolioExpectedRevenue: number;
   /** Plain words: what moved and why, or which guardrail held it. */
   readonly reason: string;
+  /** How the allocation was found: `none` (initial), `exact`, `envelope` or `annealing`. */
   readonly solver: string;
+  /**
+   * Certified optimality gap under the model: no allocation within the constraints is expected to
+   * bring more than expected revenue / (1 − gap). Null for the initial allocation.
+   */
+  readonly gap: number | null;
   /** Event time (the watermark) at which the decision was made. */
   readonly decidedAt: string;
 }
 
 /** A record that could not be used, with why, and the original bytes as text. */
 export interface DeadLetter {
-  /** Stable code: malformed_json, invalid, unknown_portfolio, unknown_channel, late. */
+  /** Stable code: malformed_json, invalid, unknown_portfolio, unknown_channel, late, internal (a bug: see the logs). */
   readonly reason: DeadLetterReason;
   readonly error: string;
   readonly fields: readonly { field: string; message: string }[];
@@ -85,4 +91,4 @@ export interface DeadLetter {
   readonly receivedAt: string;
 }
 
-export type DeadLetterReason = 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late';
+export type DeadLetterReason = 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late' | 'internal';

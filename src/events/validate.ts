@@ -4,6 +4,13 @@ import type { InputKind, SalesEvent, SpendEvent } from './types.ts';
 
 export type Parsed<T> = { ok: true; event: T } | { ok: false; problems: FieldProblem[] };
 
+/**
+ * Sanity ceilings: one event worth more than a trillion (in any currency) or counting more than a
+ * trillion impressions is a bug upstream, and summing a few such values would overflow a bucket.
+ */
+export const MAX_MONEY = 1e12;
+export const MAX_COUNT = 1e12;
+
 const SPEND_FIELDS = ['eventId', 'portfolioId', 'channelId', 'platform', 'ts', 'amount', 'currency', 'impressions', 'clicks'] as const;
 const SALES_FIELDS = ['eventId', 'portfolioId', 'ts', 'revenue', 'orders', 'currency', 'channelId'] as const;
 
@@ -20,10 +27,10 @@ export function parseSpendEvent(input: unknown): Parsed<SpendEvent> {
   const channelId = r.string('channelId', { pattern: IDENTIFIER });
   const platform = r.string('platform', { pattern: IDENTIFIER });
   const ts = r.timestamp('ts');
-  const amount = r.number('amount', { min: 0 });
+  const amount = r.number('amount', { min: 0, max: MAX_MONEY });
   const currency = r.string('currency', { pattern: CURRENCY });
-  const impressions = r.number('impressions', { optional: true, min: 0, integer: true });
-  const clicks = r.number('clicks', { optional: true, min: 0, integer: true });
+  const impressions = r.number('impressions', { optional: true, min: 0, max: MAX_COUNT, integer: true });
+  const clicks = r.number('clicks', { optional: true, min: 0, max: MAX_COUNT, integer: true });
   r.rejectUnknown(SPEND_FIELDS);
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
   const event: SpendEvent = {
@@ -48,8 +55,8 @@ export function parseSalesEvent(input: unknown): Parsed<SalesEvent> {
   const eventId = r.string('eventId', { pattern: IDENTIFIER });
   const portfolioId = r.string('portfolioId', { pattern: IDENTIFIER });
   const ts = r.timestamp('ts');
-  const revenue = r.number('revenue', { min: 0 });
-  const orders = r.number('orders', { min: 0, integer: true });
+  const revenue = r.number('revenue', { min: 0, max: MAX_MONEY });
+  const orders = r.number('orders', { min: 0, max: MAX_COUNT, integer: true });
   const currency = r.string('currency', { optional: true, pattern: CURRENCY });
   const channelId = r.string('channelId', { optional: true, pattern: IDENTIFIER });
   r.rejectUnknown(SALES_FIELDS);

@@ -32,7 +32,8 @@ interface OpenBucket {
 export type AddResult = 'accepted' | 'duplicate' | 'late';
 
 function addTo(map: Record<string, number>, key: string, v: number): void {
-  map[key] = (map[key] ?? 0) + v;
+  // Own keys only: a channel called "constructor" must not read Object's.
+  map[key] = (Object.hasOwn(map, key) ? map[key]! : 0) + v;
 }
 
 const KINDS: readonly InputKind[] = ['spend', 'sales'];
@@ -166,10 +167,17 @@ export class PortfolioBuckets {
 
   private remember(eventId: string, start: number): void {
     this.seen.set(eventId, start);
-    // Bounded memory: past the cap, forget the oldest ids first.
+    // Bounded memory: past the cap, forget the oldest ids of closed buckets. Ids of open buckets
+    // are kept even then, since forgetting them would let a redelivery count twice.
     if (this.seen.size > this.maxTrackedIds) {
-      const oldest = this.seen.keys().next();
-      if (!oldest.done) this.seen.delete(oldest.value);
+      let scanned = 0;
+      for (const [id, bucketStart] of this.seen) {
+        if (bucketStart < this.closedUntilMs) {
+          this.seen.delete(id);
+          break;
+        }
+        if (++scanned >= 64) break;
+      }
     }
   }
 

@@ -112,7 +112,7 @@ function solveRidge(d: Design, prior: Float64Array, weight: Float64Array): { b: 
 
 export function fitSaturatingResponse(channelIds: readonly string[], history: readonly SpendObservation[], options: FitOptions): ResponseModel {
   const n = history.length;
-  const spend = channelIds.map((id) => Float64Array.from(history, (h) => h.spend[id] ?? 0));
+  const spend = channelIds.map((id) => Float64Array.from(history, (h) => (Object.hasOwn(h.spend, id) ? h.spend[id]! : 0)));
   const mean = spend.map((s, i) => {
     const avg = n > 0 ? s.reduce((a, v) => a + v, 0) / n : 0;
     return avg > 0 ? avg : Math.max(options.fallbackSpend[channelIds[i]!] ?? 0, 1);

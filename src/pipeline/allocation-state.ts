@@ -19,6 +19,11 @@ export interface PortfolioAllocation {
   readonly effectiveUntil: number | null;
   readonly decidedAt: number | null;
   readonly solver: string;
+  /**
+   * Certified optimality gap of the allocation under the model, (bound − objective)/bound; null
+   * while nothing was optimized (initial allocation, learning phase).
+   */
+  readonly gap: number | null;
   readonly binding: readonly string[];
 }
 

@@ -5,7 +5,8 @@
  * retriable: the decision stays pending and is published before anything else of that portfolio.
  */
 import type { Config, PortfolioConfig } from '../config/types.ts';
-import { SpendflowError, errorMessage } from '../errors.ts';
+import { SpendflowError, errorMessage, isSpendflowError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 import type { ReallocationEvent } from '../events/types.ts';
 import { PortfolioBuckets } from '../ingest/buckets.ts';
 import { PortfolioDirectory, deadLetterFor, decodeRecord, type Decoded } from '../ingest/decode.ts';
@@ -33,6 +34,7 @@ export interface PipelineDeps {
   readonly signals: SignalBus;
   /** Wall clock: arrival times (for idle streams) and `receivedAt` on dead letters. */
   readonly now?: () => number;
+  readonly log?: Logger;
 }
 
 export interface PortfolioView {
@@ -53,6 +55,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const now = deps.now ?? Date.now;
   const directory = new PortfolioDirectory(config.portfolios);
   const bucketMs = config.ingest.bucketMinutes * 60_000;
+  const maxJumpMs = config.ingest.maxEventTimeJumpHours * 3_600_000;
   const runtimes = new Map<string, PortfolioRuntime>();
   for (const p of config.portfolios) {
     runtimes.set(p.id, {
@@ -79,6 +82,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         effectiveUntil: null,
         decidedAt: null,
         solver: 'none',
+        gap: null,
         binding: [],
       },
       pending: null,
@@ -133,6 +137,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       portfolioExpectedRevenue: round2(next.portfolioExpectedRevenue),
       reason: next.reasons[c.id] ?? next.summary,
       solver: next.solver,
+      gap: next.gap,
       decidedAt: iso(next.decidedAt),
     }));
   }
@@ -170,7 +175,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await flush(rt);
   }
 
+  /**
+   * Only retriable failures (a publish that did not go through) leave here, so the source
+   * delivers the record again. Anything else is a bug: the record is dead-lettered as `internal`
+   * and the stream moves on rather than retrying it forever.
+   */
   async function handle(record: SourceRecord): Promise<void> {
+    try {
+      await handleRecord(record);
+    } catch (err) {
+      if (isSpendflowError(err) && err.retriable) throw err;
+      deps.log?.error('record failed; dead-lettered as internal', { topic: record.topic, offset: record.offset, error: errorMessage(err) });
+      await deadLetter(record, { ok: false, reason: 'internal', error: `internal error: ${errorMessage(err)}`, problems: [] });
+      signals.emit({ type: 'event.consumed', kind: record.kind, result: 'invalid' });
+    }
+  }
+
+  async function handleRecord(record: SourceRecord): Promise<void> {
     const decoded = decodeRecord(record, directory);
     if (!decoded.ok) {
       await deadLetter(record, decoded);
@@ -179,6 +200,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     const rt = runtimes.get(decoded.event.portfolioId)!;
     await flush(rt);
+    const latest = rt.buckets.latestEventTime;
+    if (Number.isFinite(latest) && decoded.event.ts - latest > maxJumpMs) {
+      const hours = Math.round((decoded.event.ts - latest) / 3_600_000);
+      await deadLetter(record, {
+        ok: false,
+        reason: 'invalid',
+        error: `ts: ${hours} h ahead of the portfolio's latest event time (at most ${config.ingest.maxEventTimeJumpHours} h)`,
+        problems: [{ field: 'ts', message: `is ${hours} h ahead of the portfolio's latest event (${new Date(latest).toISOString()})` }],
+      });
+      signals.emit({ type: 'event.consumed', kind: decoded.event.kind, result: 'invalid' });
+      return;
+    }
     const arrivedAt = now();
     const result = rt.buckets.add(decoded.event, arrivedAt);
     if (result === 'late') {

@@ -47,6 +47,10 @@ function expectedFor(model: ResponseModel, budgets: Readonly<Record<string, numb
   return { perChannel, marginal, total };
 }
 
+function formatGap(gap: number): string {
+  return gap < 1e-6 ? '< 0.0001%' : `${(gap * 100).toFixed(4)}%`;
+}
+
 export function decideReallocation(input: DecisionInput): Decision {
   const { portfolio, current, config } = input;
   const ids = portfolio.channels.map((c) => c.id);
@@ -72,6 +76,7 @@ export function decideReallocation(input: DecisionInput): Decision {
       reasons: Object.fromEntries(ids.map((id) => [id, why])),
       summary: why,
       solver: 'none',
+      gap: null,
     };
     // The first decision publishes the initial allocation, so platforms know where they stand
     // (unless enough buckets close at once to skip the learning phase altogether).
@@ -99,17 +104,18 @@ export function decideReallocation(input: DecisionInput): Decision {
   );
   const budgets = roundToCents({ ...result.allocation }, portfolio, result.spend);
   const largestMove = Math.max(...ids.map((id) => Math.abs((budgets[id] ?? 0) - (current.budgets[id] ?? 0))));
+  const changed = largestMove >= config.optimizer.minMoveShare * portfolio.budget;
   const after = expectedFor(model, budgets);
+  // Reasons describe what is published: when nothing moves, every channel is held.
   const reasons = explainReallocation({
     channels: ids,
     previous: current.budgets,
-    next: budgets,
+    next: changed ? budgets : current.budgets,
     marginalBefore: before.marginal,
     binding: result.binding,
     relaxations: result.relaxations,
     budget: portfolio.budget,
   });
-  const changed = largestMove >= config.optimizer.minMoveShare * portfolio.budget;
   const allocation: PortfolioAllocation = {
     version: current.version,
     status: 'optimized',
@@ -117,10 +123,11 @@ export function decideReallocation(input: DecisionInput): Decision {
     expectedRevenue: changed ? after.perChannel : before.perChannel,
     marginalRoi: changed ? after.marginal : before.marginal,
     reasons: reasons.perChannel,
-    summary: changed ? reasons.summary : 'no change: marginal returns are already balanced',
+    summary: changed ? `${reasons.summary} (certified gap ${formatGap(result.gap)})` : 'no change: marginal returns are already balanced',
     portfolioExpectedRevenue: changed ? after.total : before.total,
     ...(changed ? timing : { effectiveFrom: current.effectiveFrom, effectiveUntil: current.effectiveUntil, decidedAt: input.watermark }),
     solver: result.solver,
+    gap: changed ? result.gap : current.gap,
     binding: result.binding,
   };
   return { outcome: changed ? 'published' : 'unchanged', allocation, model };

@@ -27,7 +27,11 @@ export class KafkaPublisher implements AllocationSink, DeadLetterSink {
   }
 
   private connect(): Promise<void> {
-    this.connected ??= this.producer.connect();
+    // A failed connect must not stick: the next publish tries again.
+    this.connected ??= this.producer.connect().catch((err: unknown) => {
+      this.connected = null;
+      throw err;
+    });
     return this.connected;
   }
 

@@ -17,7 +17,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   });
   const invalid = new Counter({
     name: 'spendflow_invalid_events_total',
-    help: 'Records rejected as invalid, by reason (malformed_json, invalid, unknown_portfolio, unknown_channel).',
+    help: 'Records rejected as invalid, by reason (malformed_json, invalid, unknown_portfolio, unknown_channel, internal).',
     labelNames: ['reason'] as const,
     registers,
   });
@@ -51,7 +51,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
   for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result).inc(0);
   for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome).inc(0);
-  for (const reason of ['malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel']) invalid.labels(reason).inc(0);
+  for (const reason of ['malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel', 'internal']) invalid.labels(reason).inc(0);
 
   return signals.on((s: PipelineSignal) => {
     switch (s.type) {

@@ -18,7 +18,6 @@ describe('npm start (embedded default)', () => {
     const env: Record<string, string> = { SPENDFLOW_SERVICE_PORT: '0', SPENDFLOW_KAFKA_BROKERS: '' };
     service = run('npm', ['start', '--silent'], env);
     const url = await waitFor(() => listeningUrl(service!.output()), (u) => u !== undefined, 30_000, () => service!.output());
-    const started = Date.now();
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect(service.output()).toMatch(/simulated time runs \d+x faster than wall time/);
 
@@ -43,7 +42,6 @@ describe('npm start (embedded default)', () => {
       (n) => `reoptimizations ${n}`,
     );
     expect(reoptimizations).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(30_000);
     // npm itself dies of the signal; the service underneath must shut down cleanly.
     await service.stop();
     expect(service.output()).toContain('"msg":"shutting down"');

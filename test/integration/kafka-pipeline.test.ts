@@ -67,12 +67,22 @@ describe('spendflow on Kafka', () => {
 
     const realloc = () => reader.records.filter((r) => r.topic.startsWith(t.reallocationsPrefix));
     const versionsOf = (pid: string) => new Set(realloc().map((r) => JSON.parse(r.value) as ReallocationEvent).filter((e) => e.portfolioId === pid).map((e) => e.version));
+    const metric = async (name: string) =>
+      (await app.server.inject({ url: '/metrics' })).body
+        .split('\n')
+        .filter((l) => l.startsWith(name))
+        .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+    // Every record consumed, and every published reallocation read back: only then is the
+    // picture complete (a decision spans several topics, so a snapshot taken earlier can hold
+    // part of one).
     await waitFor(
-      () => [versionsOf('demo-shop').size, versionsOf('demo-outdoor').size, reader.records.filter((r) => r.topic === t.dlq).length],
-      ([shop, outdoor, dlq]) => shop! >= 3 && outdoor! >= 3 && dlq! >= 4,
+      async () => [await metric('spendflow_events_consumed_total'), await metric('spendflow_reallocations_published_total'), realloc().length, reader.records.filter((r) => r.topic === t.dlq).length],
+      ([consumed, published, read, dlq]) => consumed === records.length + bad.length && read === published && dlq! >= 4,
       90_000,
-      ([shop, outdoor, dlq]) => `versions shop=${shop} outdoor=${outdoor}, dead letters=${dlq}`,
+      ([consumed, published, read, dlq]) => `consumed ${consumed} of ${records.length + bad.length}, published ${published}, read ${read}, dead letters ${dlq}`,
     );
+    expect(versionsOf('demo-shop').size).toBeGreaterThanOrEqual(3);
+    expect(versionsOf('demo-outdoor').size).toBeGreaterThanOrEqual(3);
 
     // Reallocations: complete versions, budgets summing to the portfolio budget, bounds and max change kept.
     const events = realloc().map((r) => {
@@ -83,7 +93,7 @@ describe('spendflow on Kafka', () => {
     const report = checkReallocations(config, events);
     expect(report.problems).toEqual([]);
     expect(report.versions).toBeGreaterThanOrEqual(6);
-    expect(events.some((e) => e.solver === 'annealing' && e.budget !== e.previousBudget)).toBe(true);
+    expect(events.some((e) => e.solver === 'exact' && e.budget !== e.previousBudget)).toBe(true);
 
     // Dead letters: one per bad record, each with its reason and the original payload.
     const letters = reader.records.filter((r) => r.topic === t.dlq).map((r) => JSON.parse(r.value) as DeadLetter);
@@ -99,15 +109,9 @@ describe('spendflow on Kafka', () => {
     // Still serving, and the counters say what happened.
     expect((await app.server.inject({ url: '/health' })).statusCode).toBe(200);
     expect((await app.server.inject({ url: '/ready' })).statusCode).toBe(200);
-    const metrics = (await app.server.inject({ url: '/metrics' })).body;
-    const sum = (name: string) =>
-      metrics
-        .split('\n')
-        .filter((l) => l.startsWith(name))
-        .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
-    expect(sum('spendflow_invalid_events_total')).toBe(4);
-    expect(sum('spendflow_reoptimizations_total')).toBeGreaterThan(0);
-    expect(sum('spendflow_reallocations_published_total')).toBe(events.length);
+    expect(await metric('spendflow_invalid_events_total')).toBe(4);
+    expect(await metric('spendflow_reoptimizations_total')).toBeGreaterThan(0);
+    expect(await metric('spendflow_reallocations_published_total')).toBe(events.length);
     const allocation = (await app.server.inject({ url: '/v1/portfolios/demo-shop/allocation' })).json() as { version: number; channels: { budget: number }[] };
     expect(allocation.version).toBe(Math.max(...versionsOf('demo-shop')));
   });

@@ -46,7 +46,8 @@ export function reallocation(over: Partial<ReallocationEvent> = {}): Reallocatio
     portfolioBudget: 1000,
     portfolioExpectedRevenue: 2100,
     reason: 'raised search 20%',
-    solver: 'annealing',
+    solver: 'exact',
+    gap: 0,
     decidedAt: '2026-01-05T09:10:00.000Z',
   };
   const merged = { ...base, ...over };

@@ -60,11 +60,23 @@ describe('parseSpendEvent: valid input', () => {
     }
   });
 
-  it('accepts epoch milliseconds as they are, including zero', () => {
-    for (const ts of [TEN_UTC, 0]) {
+  it('accepts epoch milliseconds as they are, within 2000–2100', () => {
+    for (const ts of [TEN_UTC, Date.UTC(2000, 0, 1)]) {
       const result = parseSpendEvent(spend({ ts }));
       expect(result.ok && result.event.ts).toBe(ts);
     }
+  });
+
+  it.each([0, 1_700_000_000, 9e15, '2101-01-01T00:00:00Z', '1999-12-31T23:59:59Z'])('rejects the out-of-range time %s naming ts', (ts) => {
+    const result = parseSpendEvent(spend({ ts }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual([{ field: 'ts', message: 'must be between 2000-01-01 and 2100-01-01' }]);
+  });
+
+  it('rejects amounts and counts beyond the sanity ceilings', () => {
+    const result = parseSpendEvent(spend({ amount: 1e308, clicks: 1e13 }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.map((p) => p.field)).toEqual(['amount', 'clicks']);
   });
 
   it('accepts a zero amount (min is inclusive)', () => {

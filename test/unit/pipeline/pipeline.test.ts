@@ -190,3 +190,20 @@ describe('pipeline', () => {
     expect(shop.filter((e) => e.version === firstVersion)).toHaveLength(config.portfolios[0]!.channels.length);
   });
 });
+
+describe('pipeline: event times that jump', () => {
+  it('dead-letters an event far ahead of its portfolio, and keeps accepting the normal ones', async () => {
+    const h = harness({ ingest: { maxEventTimeJumpHours: 24 } });
+    const at = (hours: number) => new Date(START + hours * 3_600_000).toISOString();
+    const spend = (id: string, hours: number) => ({ eventId: id, portfolioId: 'demo-shop', channelId: 'search', platform: 'google-ads', ts: at(hours), amount: 10, currency: 'EUR' });
+    await h.feed('spend', spend('a', 0));
+    await h.feed('spend', spend('typo', 24 * 365));
+    await h.feed('spend', spend('b', 0.5));
+    const letters = h.letters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ reason: 'invalid', fields: [{ field: 'ts' }] });
+    expect(letters[0]!.error).toContain('8760 h ahead');
+    const results = h.signals.filter((s) => s.type === 'event.consumed').map((s) => (s.type === 'event.consumed' ? s.result : ''));
+    expect(results).toEqual(['accepted', 'invalid', 'accepted']);
+  });
+});
