@@ -52,10 +52,12 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
     }
     return { boxes, bound: dualBound(p, env, terms), x: env.x, prep: p };
   };
+  const limit = nodeLimit(prep.shapes.length);
+  // Too large to branch: the root relaxation's bound (computed by the caller) is the certificate.
+  if (limit === 0) return { x: best, value: bestValue, upperBound: Infinity, nodes };
   const root = evaluate(new Map());
   if (!root) return { x: best, value: bestValue, upperBound: Infinity, nodes };
   const open: Node[] = [root];
-  const limit = nodeLimit(prep.shapes.length);
   const done = () => {
     const top = open.reduce((m, nd) => Math.max(m, nd.bound), -Infinity);
     return top - bestValue <= 1e-7 * Math.max(1, Math.abs(bestValue));

@@ -5,7 +5,7 @@
  * (or a single chord when t lies beyond hi). `demand(π)` is the spend that maximises
  * envelope(x) − π·x on the box: the channel's answer to a price π per unit of spend.
  */
-import { curveDerivative, curveInflection, curveInverseDerivative, curveValue } from '../model/curves/registry.ts';
+import { curveDerivative, curveInflection, curveInverseDerivative, curveLogDerivativeSlope, curveValue } from '../model/curves/registry.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
 
 export type ShapeKind = 'concave' | 'sshape' | 'linear';
@@ -59,10 +59,10 @@ export function tangentPoint(curve: CurveSpec, lo: number): number {
 }
 
 export function channelShape(curve: CurveSpec, lo: number, hi: number): ChannelShape {
-  const dHiOf = () => (Number.isFinite(hi) ? curveDerivative(curve, hi) : 0);
+  const dHi = Number.isFinite(hi) ? curveDerivative(curve, hi) : 0;
   const inflection = curveInflection(curve);
   if (hi <= lo || lo >= inflection) {
-    return { curve, lo, hi, kind: 'concave', knee: lo, slope: NaN, dKnee: curveDerivative(curve, lo), dHi: dHiOf(), hint: lo };
+    return { curve, lo, hi, kind: 'concave', knee: lo, slope: NaN, dKnee: curveDerivative(curve, lo), dHi, hint: lo };
   }
   const t = tangentPoint(curve, lo);
   if (t >= hi) {
@@ -70,7 +70,7 @@ export function channelShape(curve: CurveSpec, lo: number, hi: number): ChannelS
     return { curve, lo, hi, kind: 'linear', knee: hi, slope, dKnee: slope, dHi: slope, hint: hi };
   }
   const slope = curveDerivative(curve, t);
-  return { curve, lo, hi, kind: 'sshape', knee: t, slope, dKnee: slope, dHi: dHiOf(), hint: t };
+  return { curve, lo, hi, kind: 'sshape', knee: t, slope, dKnee: slope, dHi, hint: t };
 }
 
 /**
@@ -87,6 +87,17 @@ export function demand(sh: ChannelShape, price: number, up: boolean): number {
   const x = curveInverseDerivative(sh.curve, price, sh.hint);
   sh.hint = x;
   return Math.min(sh.hi, Math.max(sh.knee, x));
+}
+
+/**
+ * d demand / d π at `price`, where the channel sits at `x` = demand(price): 1/f″(x) on the
+ * smooth concave part (f′(x) = π there, so f″ = π·d ln f′/dx), 0 at a box end or on a straight
+ * stretch (where demand jumps instead).
+ */
+export function demandSlope(sh: ChannelShape, price: number, x: number): number {
+  if (x <= sh.knee || x >= sh.hi || (sh.kind !== 'concave' && price >= sh.slope)) return 0;
+  const d = curveLogDerivativeSlope(sh.curve, x);
+  return d < 0 ? 1 / (price * d) : 0;
 }
 
 /** The envelope's value: the curve, except on the straight part. */

@@ -4,9 +4,9 @@
  * problem, and for each group a price of its own when its bounds bind (nested pools). For concave
  * curves it is the exact optimum. Its prices also give the Lagrangian dual bound.
  */
-import { bestNetValue, demand } from './channel-shape.ts';
+import { bestNetValue, demand, demandSlope, type ChannelShape } from './channel-shape.ts';
 import type { Prepared } from './prepare.ts';
-import { solvePool, type PoolItem } from './price-pool.ts';
+import { solvePool, type Pool } from './price-pool.ts';
 
 export interface EnvelopeSolution {
   /** Spend per channel: optimal for the envelopes (true curves where they coincide). */
@@ -18,30 +18,97 @@ export interface EnvelopeSolution {
   readonly iterations: number;
 }
 
-function channelItem(prep: Prepared, i: number): PoolItem {
-  const sh = prep.shapes[i]!;
-  return { demand: (p, up) => demand(sh, p, up), lower: sh.lo, upper: sh.hi };
+/** Channels (by index into the prepared problem) as a pool. */
+/** Ascending prices at which these channels' demand jumps: the slopes of straight stretches. */
+function jumpPrices(shapes: readonly ChannelShape[], members: Iterable<number>): Float64Array {
+  const out: number[] = [];
+  for (const i of members) {
+    const sh = shapes[i]!;
+    if (sh.kind !== 'concave' && sh.slope > 0 && Number.isFinite(sh.slope)) out.push(sh.slope);
+  }
+  return Float64Array.from(out).sort();
+}
+
+class ChannelPool implements Pool {
+  readonly size: number;
+  readonly jumps: Float64Array;
+  private readonly xs: Float64Array;
+  constructor(
+    private readonly shapes: readonly ChannelShape[],
+    private readonly members: readonly number[],
+  ) {
+    this.size = members.length;
+    this.xs = new Float64Array(members.length);
+    this.jumps = jumpPrices(shapes, members);
+  }
+  demand(i: number, price: number, up: boolean): number {
+    const x = demand(this.shapes[this.members[i]!]!, price, up);
+    this.xs[i] = x;
+    return x;
+  }
+  slope(i: number, price: number): number {
+    return demandSlope(this.shapes[this.members[i]!]!, price, this.xs[i]!);
+  }
+  lower(i: number): number {
+    return this.shapes[this.members[i]!]!.lo;
+  }
+  upper(i: number): number {
+    return this.shapes[this.members[i]!]!.hi;
+  }
+}
+
+/** The whole problem as a pool: ungrouped channels, then each group as one item, clamped to its bounds. */
+class OuterPool implements Pool {
+  readonly size: number;
+  private readonly ungrouped: number;
+  /** Last demand per channel (by channel index), and whether each group was clamped. */
+  private readonly xs: Float64Array;
+  private readonly clamped: Uint8Array;
+  readonly jumps: Float64Array;
+  constructor(private readonly prep: Prepared) {
+    this.ungrouped = prep.ungrouped.length;
+    this.size = this.ungrouped + prep.groups.length;
+    this.xs = new Float64Array(prep.shapes.length);
+    this.clamped = new Uint8Array(prep.groups.length);
+    // Every channel's jumps: a group's clamped total can also jump where its channels do.
+    this.jumps = jumpPrices(prep.shapes, prep.shapes.keys());
+  }
+  demand(i: number, price: number, up: boolean): number {
+    const { shapes, ungrouped, groups } = this.prep;
+    if (i < this.ungrouped) {
+      const c = ungrouped[i]!;
+      return (this.xs[c] = demand(shapes[c]!, price, up));
+    }
+    const j = i - this.ungrouped;
+    const g = groups[j]!;
+    let s = 0;
+    for (const m of g.members) s += this.xs[m] = demand(shapes[m]!, price, up);
+    this.clamped[j] = s < g.lower || s > g.upper ? 1 : 0;
+    return Math.min(g.upper, Math.max(g.lower, s));
+  }
+  slope(i: number, price: number): number {
+    const { shapes, ungrouped, groups } = this.prep;
+    if (i < this.ungrouped) {
+      const c = ungrouped[i]!;
+      return demandSlope(shapes[c]!, price, this.xs[c]!);
+    }
+    const j = i - this.ungrouped;
+    if (this.clamped[j]) return 0;
+    let s = 0;
+    for (const m of groups[j]!.members) s += demandSlope(shapes[m]!, price, this.xs[m]!);
+    return s;
+  }
+  lower(i: number): number {
+    return i < this.ungrouped ? this.prep.shapes[this.prep.ungrouped[i]!]!.lo : this.prep.groups[i - this.ungrouped]!.lower;
+  }
+  upper(i: number): number {
+    return i < this.ungrouped ? this.prep.shapes[this.prep.ungrouped[i]!]!.hi : this.prep.groups[i - this.ungrouped]!.upper;
+  }
 }
 
 export function solveEnvelope(prep: Prepared, total: number, startPrice = 1): EnvelopeSolution {
   const n = prep.shapes.length;
-  const items: PoolItem[] = [];
-  for (const i of prep.ungrouped) items.push(channelItem(prep, i));
-  const groupItems = prep.groups.map((g) => {
-    const inner = g.members.map((i) => channelItem(prep, i));
-    const item: PoolItem = {
-      demand: (p, up) => {
-        let s = 0;
-        for (const it of inner) s += it.demand(p, up);
-        return Math.min(g.upper, Math.max(g.lower, s));
-      },
-      lower: g.lower,
-      upper: g.upper,
-    };
-    return { inner, item };
-  });
-  for (const gi of groupItems) items.push(gi.item);
-  const outer = solvePool(items, total, startPrice);
+  const outer = solvePool(new OuterPool(prep), total, startPrice);
   const x = new Float64Array(n);
   prep.ungrouped.forEach((i, k) => (x[i] = outer.totals[k]!));
   const groupPrices = new Float64Array(prep.groups.length);
@@ -49,7 +116,7 @@ export function solveEnvelope(prep: Prepared, total: number, startPrice = 1): En
   const basePrice = Number.isFinite(outer.price) && outer.price > 0 ? outer.price : 1;
   prep.groups.forEach((g, j) => {
     const target = outer.totals[prep.ungrouped.length + j]!;
-    const inner = solvePool(groupItems[j]!.inner, target, basePrice);
+    const inner = solvePool(new ChannelPool(prep.shapes, g.members), target, basePrice);
     iterations += inner.iterations;
     g.members.forEach((i, k) => (x[i] = inner.totals[k]!));
     // A group at its upper total has a price at least the outer one (its cap binds, or its

@@ -6,11 +6,32 @@
  * items that jump. For concave curves this is the exact optimum (equal marginal returns, KKT);
  * with envelopes it is the optimum of the concave relaxation.
  */
-export interface PoolItem {
-  /** Spend at price π; `up` picks the top of a flat stretch. */
-  demand(price: number, up: boolean): number;
-  readonly lower: number;
-  readonly upper: number;
+/**
+ * The items of a pool, by index. An interface over indices rather than one object per item, so a
+ * solve allocates nothing per channel (closures are costly here: this is the hot loop).
+ */
+export interface Pool {
+  readonly size: number;
+  /** Spend of item i at price π; `up` picks the top of a flat stretch. */
+  demand(i: number, price: number, up: boolean): number;
+  /** d demand/d π of item i at the price of its last `demand` call (≤ 0; 0 where it jumps or is clamped). */
+  slope(i: number, price: number): number;
+  lower(i: number): number;
+  upper(i: number): number;
+  /** Prices where some item's demand jumps (straight envelope stretches), ascending. */
+  readonly jumps: Float64Array;
+}
+
+/** Index of the first element ≥ v in an ascending array. */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface PoolSolution {
@@ -22,133 +43,137 @@ export interface PoolSolution {
 
 const RELATIVE = 1e-13;
 
-function totalDemand(items: readonly PoolItem[], price: number, up: boolean, out?: Float64Array): number {
+function totalDemand(items: Pool, price: number, up: boolean, out?: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < items.length; i++) {
-    const d = items[i]!.demand(price, up);
+  for (let i = 0; i < items.size; i++) {
+    const d = items.demand(i, price, up);
     if (out) out[i] = d;
     s += d;
   }
   return s;
 }
 
-/** Assumes Σ lower ≤ T ≤ Σ upper (checked by the caller). */
-export function solvePool(items: readonly PoolItem[], target: number, startPrice = 1): PoolSolution {
-  const n = items.length;
+function totalSlope(items: Pool, price: number): number {
+  let s = 0;
+  for (let i = 0; i < items.size; i++) s += items.slope(i, price);
+  return s;
+}
+
+/**
+ * Assumes Σ lower ≤ T ≤ Σ upper (checked by the caller). Safeguarded Newton on log π: Newton
+ * steps (demand slopes from the curves' curvature) while they stay inside the bracket known so
+ * far, bracket expansion or Illinois/bisection steps otherwise.
+ */
+export function solvePool(items: Pool, target: number, startPrice = 1): PoolSolution {
+  const n = items.size;
   const totals = new Float64Array(n);
   let lowerSum = 0;
   let upperSum = 0;
-  for (const it of items) {
-    lowerSum += it.lower;
-    upperSum += it.upper;
+  for (let i = 0; i < n; i++) {
+    lowerSum += items.lower(i);
+    upperSum += items.upper(i);
   }
   const tol = RELATIVE * Math.max(1, Math.abs(target));
+  const start = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
   // At a bound, report a finite price that supports it (every item wants no more / no less),
   // so the dual bound built from it stays finite and tight.
   if (target <= lowerSum + tol) {
-    items.forEach((it, i) => (totals[i] = it.lower));
-    let p = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
+    for (let i = 0; i < n; i++) totals[i] = items.lower(i);
+    let p = start;
     let k = 0;
     while (totalDemand(items, p, true) > lowerSum + tol && k++ < 80) p *= 16;
     return { price: p, totals: spread(items, totals, target), iterations: k };
   }
   if (target >= upperSum - tol) {
-    items.forEach((it, i) => (totals[i] = it.upper));
-    let p = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
+    for (let i = 0; i < n; i++) totals[i] = items.upper(i);
+    let p = start;
     let k = 0;
     while (totalDemand(items, p, false) < upperSum - tol && k++ < 80) p /= 16;
     return { price: p, totals: spread(items, totals, target), iterations: k };
   }
-  // Bracket: demand(a) ≥ T ≥ demand(b), a < b, in log-price.
-  let iterations = 0;
-  const p = startPrice > 0 && Number.isFinite(startPrice) ? startPrice : 1;
-  let a: number;
-  let b: number;
-  let ga: number;
-  let gb: number;
-  const g0 = totalDemand(items, p, false) - target;
-  iterations++;
-  if (g0 > 0) {
-    a = p;
-    ga = g0;
-    b = p * 4;
-    gb = totalDemand(items, b, false) - target;
-    while (gb > 0 && b < 1e300) {
-      a = b;
-      ga = gb;
-      b *= 16;
-      gb = totalDemand(items, b, false) - target;
-      iterations++;
-    }
-  } else {
-    b = p;
-    gb = g0;
-    a = p / 4;
-    ga = totalDemand(items, a, false) - target;
-    while (ga < 0 && a > 1e-300) {
-      b = a;
-      gb = ga;
-      a /= 16;
-      ga = totalDemand(items, a, false) - target;
-      iterations++;
-    }
-  }
-  // Illinois on log π.
-  let la = Math.log(a);
-  let lb = Math.log(b);
+
+  // Bracket in log-price: g(la) > 0 (demand above T), g(lb) < 0.
+  let la = -Infinity;
+  let lb = Infinity;
+  let ga = NaN;
+  let gb = NaN;
   let side = 0;
-  while (lb - la > 1e-15 * Math.max(1, Math.abs(lb)) && iterations < 300) {
-    if (Math.abs(gb) <= tol) break;
-    let lc = (la * gb - lb * ga) / (gb - ga);
-    if (!(lc > la && lc < lb) || iterations % 8 === 7) lc = (la + lb) / 2;
-    const c = Math.exp(lc);
-    const gc = totalDemand(items, c, false) - target;
+  let t = Math.log(start);
+  let iterations = 0;
+  let exact = false;
+  const last = new Float64Array(n);
+  for (; iterations < 200; ) {
+    const price = Math.exp(t);
+    const g = totalDemand(items, price, false, last) - target;
     iterations++;
-    if (gc <= 0 && totalDemand(items, c, true) - target >= 0) {
-      // T falls inside the jump at c: exact.
-      la = lb = lc;
-      gb = gc;
-      ga = gc;
-      break;
+    if (Math.abs(g) <= tol) {
+      // Converged on a smooth stretch: the last demands are the answer, up to rounding.
+      for (let i = 0; i < n; i++) totals[i] = last[i]!;
+      return { price, totals: spread(items, totals, target), iterations };
     }
-    if (gc > 0) {
-      la = lc;
-      ga = gc;
+    if (g > 0) {
+      la = t;
+      ga = g;
       if (side === 1) gb /= 2;
       side = 1;
     } else {
-      lb = lc;
-      gb = gc;
+      if (totalDemand(items, price, true) - target >= 0) {
+        // T falls inside the jump at this price: exact.
+        la = lb = t;
+        exact = true;
+        break;
+      }
+      lb = t;
+      gb = g;
       if (side === -1) ga /= 2;
       side = -1;
     }
+    if (Number.isFinite(la) && Number.isFinite(lb) && lb - la <= 1e-15 * Math.max(1, Math.abs(lb))) break;
+    const slope = totalSlope(items, price);
+    let next = slope < 0 ? t - g / (price * slope) : NaN;
+    // Demand jumps at known prices: while the bracket holds some, try the middle one exactly —
+    // either T lies in its jump (done) or half of them leave the bracket. Without jumps inside,
+    // demand is smooth there and Newton converges.
+    if (Number.isFinite(la) && Number.isFinite(lb) && items.jumps.length > 0) {
+      const from = lowerBound(items.jumps, Math.exp(la) * (1 + 1e-15));
+      const to = lowerBound(items.jumps, Math.exp(lb));
+      if (to > from) next = Math.log(items.jumps[(from + to) >> 1]!);
+    }
+    if (!(next > la && next < lb)) {
+      if (!Number.isFinite(lb)) next = t + Math.log(16);
+      else if (!Number.isFinite(la)) next = t - Math.log(16);
+      else {
+        next = (la * gb - lb * ga) / (gb - ga);
+        if (!(next > la && next < lb) || iterations % 6 === 5) next = (la + lb) / 2;
+      }
+    }
+    t = next;
   }
-  const price = Math.exp(lb);
+  const price = Math.exp(Number.isFinite(lb) ? lb : t);
   // Allocation at the high-price end (demand ≤ T); the rest goes to items that take more at the
   // low end of the bracket (or at the top of their flat stretch), in proportion to what they take.
   const base = new Float64Array(n);
   const more = new Float64Array(n);
   const sumBase = totalDemand(items, price, false, base);
-  const priceLow = Math.exp(la);
-  totalDemand(items, priceLow < price ? priceLow : price, true, more);
+  const priceLow = exact || !Number.isFinite(la) ? price : Math.exp(la);
+  totalDemand(items, priceLow, true, more);
   let room = 0;
   for (let i = 0; i < n; i++) {
     more[i] = Math.max(0, more[i]! - base[i]!);
     room += more[i]!;
   }
   const rest = target - sumBase;
-  for (let i = 0; i < n; i++) totals[i] = base[i]! + (room > 0 ? (rest * more[i]!) / room : 0);
+  for (let i = 0; i < n; i++) totals[i] = base[i]! + (room > 0 && rest > 0 ? (rest * more[i]!) / room : 0);
   return { price, totals: spread(items, totals, target), iterations };
 }
 
 /** Puts whatever rounding left between Σ totals and the target on items with room. */
-function spread(items: readonly PoolItem[], totals: Float64Array, target: number): Float64Array {
+function spread(items: Pool, totals: Float64Array, target: number): Float64Array {
   let rest = target;
   for (let i = 0; i < totals.length; i++) rest -= totals[i]!;
   for (let pass = 0; pass < 2 && rest !== 0; pass++) {
     for (let i = 0; i < totals.length && rest !== 0; i++) {
-      const it = items[i]!;
-      const v = Math.min(it.upper, Math.max(it.lower, totals[i]! + rest));
+      const v = Math.min(items.upper(i), Math.max(items.lower(i), totals[i]! + rest));
       rest -= v - totals[i]!;
       totals[i] = v;
     }

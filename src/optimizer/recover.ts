@@ -105,7 +105,10 @@ export function recoverAllocation(prep: Prepared, envelopeX: Float64Array, total
     };
     consider(choices);
     const order = [...fractional].sort((a, b) => Math.abs(fraction(a) - 0.5) - Math.abs(fraction(b) - 0.5));
-    for (const i of order.slice(0, MAX_FLIPS)) {
+    // Each flip is a full re-solve: many for small problems, where one channel matters, few for
+    // large ones, where the relaxation gap is spread thin anyway.
+    const flips = prep.shapes.length <= 200 ? MAX_FLIPS : 2;
+    for (const i of order.slice(0, flips)) {
       const flipped = new Map(choices);
       flipped.set(i, !choices.get(i));
       if (consider(flipped)) choices.set(i, !choices.get(i));

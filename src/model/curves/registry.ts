@@ -31,6 +31,10 @@ export function curveInverseDerivative(curve: CurveSpec, p: number, near?: numbe
   return familyOf(curve).inverseDerivative(curve, p, near);
 }
 
+export function curveLogDerivativeSlope(curve: CurveSpec, x: number): number {
+  return familyOf(curve).logDerivativeSlope(curve, x);
+}
+
 export function isConcaveCurve(curve: CurveSpec): boolean {
   return familyOf(curve).isConcave(curve);
 }

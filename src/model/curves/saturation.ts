@@ -31,49 +31,58 @@ export const hillSaturation: CurveFamily<HillCurve> = {
     if (s === 1) return p >= beta / k ? 0 : Math.sqrt((beta * k) / p) - k;
     return hillInverseDerivative(curve, p, near);
   },
+  logDerivativeSlope({ k, s }, x) {
+    const u = Math.pow(x / k, s);
+    return (s - 1 - (2 * s * u) / (1 + u)) / x;
+  },
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k), ...positive('s', c.s)],
 };
 
 /**
  * Solves f′(x) = p on the decreasing branch of a Hill curve, in y = ln(x/k) where
- * ln f′ = ln(β·s/k) + (s − 1)·y − 2·ln(1 + e^(s·y)) is smooth and strictly decreasing past the
- * inflection: Newton steps, kept inside a shrinking bracket (bisection when Newton leaves it).
+ * h(y) = ln f′ − ln p = c + (s − 1)·y − 2·ln(1 + e^(s·y)) is smooth and strictly decreasing past
+ * the inflection. Newton from the guess; when a step leaves the branch or does not settle, the
+ * same Newton kept inside a shrinking bracket (bisection when it leaves it). Straight-line code
+ * without closures: this runs for every channel at every price the solver tries.
  */
 function hillInverseDerivative(curve: HillCurve, p: number, near?: number): number {
   const { beta, k, s } = curve;
   const c = Math.log((beta * s) / k) - Math.log(p);
-  const softplus = (z: number) => (z > 30 ? z : Math.log1p(Math.exp(z)));
-  const h = (y: number) => c + (s - 1) * y - 2 * softplus(s * y);
-  const dh = (y: number) => (s - 1) - 2 * s / (1 + Math.exp(-s * y));
   let lo = s > 1 ? Math.log((s - 1) / (s + 1)) / s : -745 / Math.max(s, 1e-9);
-  if (s > 1 && h(lo) <= 0) return k * Math.exp(lo);
-  // Fast path: plain Newton from the guess (a few steps from a nearby answer).
+  if (s > 1 && hillH(c, s, lo) <= 0) return k * Math.exp(lo);
   const start = near !== undefined && near > 0 && Number.isFinite(near) ? Math.log(near / k) : c / (1 + s);
-  let y0 = Math.max(lo, start);
+  let y = start > lo ? start : lo;
   for (let i = 0; i < 12; i++) {
-    const step = h(y0) / dh(y0);
-    const next = y0 - step;
+    const u = Math.exp(s * y);
+    const h = c + (s - 1) * y - 2 * (s * y > 30 ? s * y : Math.log1p(u));
+    const dh = s - 1 - (2 * s * u) / (1 + u);
+    const step = h / dh;
+    const next = y - step;
     if (!Number.isFinite(next) || next < lo) break;
     if (Math.abs(step) <= 1e-13 * (1 + Math.abs(next))) return k * Math.exp(next);
-    y0 = next;
+    y = next;
   }
-  // Safe path: Newton kept inside a bracket.
-  // Far out, ln f′ ≈ c − (1 + s)·y: a starting point and, doubled, an upper end of the bracket.
+  // Safe path: Newton kept inside a bracket [lo, hi] with h(lo) > 0 > h(hi).
   let hi = Math.max(lo + 1, (2 * Math.abs(c)) / (1 + s) + 2);
-  while (h(hi) > 0) hi = hi * 2 + 1;
-  if (s < 1) while (h(lo) < 0) lo *= 2;
-  let y = Math.min(hi, Math.max(lo, start));
-  for (let i = 0; i < 100; i++) {
-    const v = h(y);
+  while (hillH(c, s, hi) > 0) hi = hi * 2 + 1;
+  if (s < 1) while (hillH(c, s, lo) < 0) lo *= 2;
+  y = Math.min(hi, Math.max(lo, start));
+  for (let i = 0; i < 200; i++) {
+    const v = hillH(c, s, y);
     if (v > 0) lo = y;
     else hi = y;
-    const step = v / dh(y);
-    let next = y - step;
+    const u = Math.exp(s * y);
+    let next = y - v / (s - 1 - (2 * s * u) / (1 + u));
     if (!(next > lo && next < hi)) next = (lo + hi) / 2;
     if (Math.abs(next - y) <= 1e-15 * (1 + Math.abs(y))) return k * Math.exp(next);
     y = next;
   }
   return k * Math.exp(y);
+}
+
+function hillH(c: number, s: number, y: number): number {
+  const z = s * y;
+  return c + (s - 1) * y - 2 * (z > 30 ? z : Math.log1p(Math.exp(z)));
 }
 
 export const expSaturation: CurveFamily<ExpCurve> = {
@@ -84,6 +93,7 @@ export const expSaturation: CurveFamily<ExpCurve> = {
   isConcave: () => true,
   inflection: () => 0,
   inverseDerivative: ({ beta, k }, p) => (!(p > 0) ? Infinity : p >= beta / k ? 0 : k * Math.log(beta / (k * p))),
+  logDerivativeSlope: ({ k }) => -1 / k,
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k)],
 };
 
@@ -95,5 +105,6 @@ export const logSaturation: CurveFamily<LogCurve> = {
   isConcave: () => true,
   inflection: () => 0,
   inverseDerivative: ({ beta, k }, p) => (!(p > 0) ? Infinity : p >= beta / k ? 0 : beta / p - k),
+  logDerivativeSlope: ({ k }, x) => -1 / (k + x),
   validate: (c) => [...nonNegative('beta', c.beta), ...positive('k', c.k)],
 };

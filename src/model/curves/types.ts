@@ -51,6 +51,8 @@ export interface CurveFamily<C extends CurveSpec = CurveSpec> {
    * given, is a guess (the answer at a nearby p) that numeric families start from.
    */
   inverseDerivative(curve: C, p: number, near?: number): number;
+  /** d ln f′(x) / dx = f″(x)/f′(x) (negative where f is concave): how fast returns fall off. */
+  logDerivativeSlope(curve: C, x: number): number;
   /** Field problems with the parameters (empty when valid). */
   validate(curve: C): FieldProblem[];
 }
