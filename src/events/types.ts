@@ -71,8 +71,9 @@ export interface ReallocationEvent {
   /** How the allocation was found: `none` (initial), `exact`, `envelope` or `annealing`. */
   readonly solver: string;
   /**
-   * Certified optimality gap under the model: no allocation within the constraints is expected to
-   * bring more than expected revenue / (1 − gap). Null for the initial allocation.
+   * Certified optimality gap under the model, (bound − objective)/bound for the media response:
+   * no allocation within the constraints does more than this fraction better, as far as the
+   * model knows. Null for the initial allocation.
    */
   readonly gap: number | null;
   /** Event time (the watermark) at which the decision was made. */

@@ -222,7 +222,7 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     upperBound,
     gap,
     marginalRoi,
-    budgetPrice: frontierSlope(prep, x, env.price),
+    budgetPrice: frontierSlope(prep, x, marginalRoi, env.price),
     binding: bindingConstraints(prep, x, spend, response, r),
     relaxations: prep.relaxations,
     solver,
@@ -259,13 +259,13 @@ function snapToBoxes(prep: Prepared, x: Float64Array): Float64Array {
  * Revenue per extra unit of budget at the answer: the marginal ROI shared by the channels free
  * to move (not at a box end, not in a group); the relaxation's price when none is free.
  */
-function frontierSlope(prep: Prepared, x: Float64Array, price: number): number | null {
+function frontierSlope(prep: Prepared, x: Float64Array, marginalRoi: Readonly<Record<string, number>>, price: number): number | null {
   let s = 0;
   let n = 0;
   for (const i of prep.ungrouped) {
     const eps = 1e-9 * Math.max(1, x[i]!);
     if (x[i]! > prep.lo[i]! + eps && x[i]! < prep.hi[i]! - eps) {
-      s += curveDerivative(prep.shapes[i]!.curve, x[i]!);
+      s += marginalRoi[prep.problem.channels[i]!.id]!;
       n++;
     }
   }

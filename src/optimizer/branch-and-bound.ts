@@ -37,6 +37,7 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
   const terms = { w: 1, c: 0, budget: total, equality: true, nu: 0, r: 0 };
   let best = start.x;
   let bestValue = start.value;
+  let improved = false;
   let nodes = 0;
   const evaluate = (boxes: Map<number, readonly [number, number]>): Node | null => {
     const p = boxes.size === 0 ? prep : withBoxes(prep, boxes);
@@ -44,11 +45,13 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
     if (!p || total < p.minSpend - tol || total > p.maxSpend + tol) return null;
     nodes++;
     const env = solveEnvelope(p, total, price);
-    const candidate = polishWithinClasses(prep, env.x);
-    const value = trueValue(prep, candidate);
+    // The node's relaxed answer is feasible for the whole problem; it is polished once, at the
+    // end, if it wins (polishing every node would cost more than the nodes themselves).
+    const value = trueValue(prep, env.x);
     if (value > bestValue) {
-      best = candidate;
+      best = env.x;
       bestValue = value;
+      improved = true;
     }
     return { boxes, bound: dualBound(p, env, terms), x: env.x, prep: p };
   };
@@ -87,6 +90,14 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
     for (const box of [[sh.lo, at], [at, sh.hi]] as const) {
       const child = evaluate(new Map([...node.boxes, [pick, box]]));
       if (child && child.bound > bestValue) open.push(child);
+    }
+  }
+  if (improved) {
+    const polished = polishWithinClasses(prep, best);
+    const v = trueValue(prep, polished);
+    if (v >= bestValue) {
+      best = polished;
+      bestValue = v;
     }
   }
   const openBound = open.reduce((m, nd) => Math.max(m, nd.bound), -Infinity);

@@ -5,8 +5,7 @@
  * after minimising over π, along ν: nested golden-section searches find its minimum. Any point
  * searched gives a valid bound; the search only makes it smaller.
  */
-import { bestNetValue } from './channel-shape.ts';
-import type { EnvelopeSolution } from './envelope-solve.ts';
+import { dualAtPrice, groupDualTerm, type EnvelopeSolution } from './envelope-solve.ts';
 import type { Prepared } from './prepare.ts';
 
 export interface BoundTerms {
@@ -50,29 +49,15 @@ function goldenMin(f: (t: number) => number, a: number, b: number, steps: number
  * optimally (a one-dimensional convex problem per group, independent of the others).
  */
 function dualAt(prep: Prepared, terms: BoundTerms, price: number, nu: number, steps: number, groupHints: Float64Array): number {
-  const weight = terms.w + nu;
-  let lambda = weight * price - terms.c - nu * (terms.r ?? 0);
-  if (!terms.equality && lambda < 0) {
-    if (lambda < -1e-12 * Math.max(1, weight * price)) return Infinity;
-    lambda = 0;
-  }
-  let inner = 0;
-  for (const i of prep.ungrouped) inner += bestNetValue(prep.shapes[i]!, price);
-  prep.groups.forEach((g, j) => {
-    const term = (pg: number) => {
-      let t = 0;
-      for (const i of g.members) t += bestNetValue(prep.shapes[i]!, pg);
-      if (pg > price) t += (pg - price) * g.upper;
-      if (pg < price) t -= (price - pg) * g.lower;
-      return Number.isNaN(t) ? Infinity : t;
-    };
+  return dualAtPrice(prep, price, { ...terms, nu, r: terms.r ?? 0 }, (j) => {
+    const term = (pg: number) => groupDualTerm(prep, j, pg, price);
     const hint = groupHints[j]!;
-    const candidates = [term(price), Number.isFinite(hint) && hint > 0 ? term(hint) : Infinity];
-    candidates.push(goldenMin((t) => term(Math.exp(t)), Math.log(price) - 12, Math.log(price) + 12, steps));
-    inner += Math.min(...candidates);
+    return Math.min(
+      term(price),
+      Number.isFinite(hint) && hint > 0 ? term(hint) : Infinity,
+      goldenMin((t) => term(Math.exp(t)), Math.log(price) - 12, Math.log(price) + 12, steps),
+    );
   });
-  const bound = weight * inner + lambda * terms.budget;
-  return Number.isNaN(bound) ? Infinity : bound;
 }
 
 export function searchDualBound(prep: Prepared, env: EnvelopeSolution, terms: BoundTerms, steps = 40): number {

@@ -137,14 +137,22 @@ export function solveEnvelope(prep: Prepared, total: number, startPrice = 1): En
  * λ = (w+ν)·π − c − ν·r the budget's multiplier. Returns Infinity when the prices do not give a
  * valid bound (λ < 0 with an inequality budget, or an unbounded channel).
  */
-export function dualBound(
-  prep: Prepared,
-  prices: { readonly price: number; readonly groupPrices: Float64Array },
-  terms: { readonly w: number; readonly c: number; readonly budget: number; readonly equality: boolean; readonly nu: number; readonly r: number },
-): number {
-  const weight = terms.w + terms.nu;
-  const price = prices.price;
+export interface DualTerms {
+  readonly w: number;
+  readonly c: number;
+  readonly budget: number;
+  readonly equality: boolean;
+  readonly nu: number;
+  readonly r: number;
+}
+
+/**
+ * The dual function at budget price π, with group j's price chosen by `groupPrice(j)`: one
+ * group's contribution is Σ_{i∈G} maxₓ (fᵢ(x) − p·x) + (p − π)⁺·upper − (π − p)⁺·lower.
+ */
+export function dualAtPrice(prep: Prepared, price: number, terms: DualTerms, groupTerm: (j: number) => number): number {
   if (!Number.isFinite(price)) return Infinity;
+  const weight = terms.w + terms.nu;
   let lambda = weight * price - terms.c - terms.nu * terms.r;
   if (!terms.equality && lambda < 0) {
     // Rounding can leave λ a hair below 0 where it is 0 in exact arithmetic.
@@ -153,12 +161,21 @@ export function dualBound(
   }
   let inner = 0;
   for (const i of prep.ungrouped) inner += bestNetValue(prep.shapes[i]!, price);
-  prep.groups.forEach((g, j) => {
-    const pg = prices.groupPrices[j]!;
-    for (const i of g.members) inner += bestNetValue(prep.shapes[i]!, pg);
-    if (pg > price) inner += (pg - price) * g.upper;
-    if (pg < price) inner -= (price - pg) * g.lower;
-  });
+  for (let j = 0; j < prep.groups.length; j++) inner += groupTerm(j);
   const bound = weight * inner + lambda * terms.budget;
   return Number.isNaN(bound) ? Infinity : bound;
+}
+
+/** One group's part of the dual function at group price `pg` and budget price `price`. */
+export function groupDualTerm(prep: Prepared, j: number, pg: number, price: number): number {
+  const g = prep.groups[j]!;
+  let t = 0;
+  for (const i of g.members) t += bestNetValue(prep.shapes[i]!, pg);
+  if (pg > price) t += (pg - price) * g.upper;
+  if (pg < price) t -= (price - pg) * g.lower;
+  return Number.isNaN(t) ? Infinity : t;
+}
+
+export function dualBound(prep: Prepared, prices: { readonly price: number; readonly groupPrices: Float64Array }, terms: DualTerms): number {
+  return dualAtPrice(prep, prices.price, terms, (j) => groupDualTerm(prep, j, prices.groupPrices[j]!, prices.price));
 }

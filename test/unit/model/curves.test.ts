@@ -4,6 +4,9 @@ import {
   curveFamilies,
   curveTypes,
   curveValue,
+  curveInflection,
+  curveInverseDerivative,
+  curveLogDerivativeSlope,
   isConcaveCurve,
   parseCurve,
 } from '../../../src/model/curves/registry.ts';
@@ -98,6 +101,45 @@ describe.each(cases)('curve $name', ({ curve, scale }) => {
       const analytic = curveDerivative(curve, x);
       expect(analytic).toBeGreaterThanOrEqual(0);
       expect(Math.abs(analytic - numeric)).toBeLessThanOrEqual(1e-5 * Math.abs(numeric) + 1e-12);
+    }
+  });
+
+  it('has an inflection point past which f′ decreases, at 0 exactly when the curve is concave', () => {
+    const t = curveInflection(curve);
+    expect(t === 0).toBe(isConcaveCurve(curve));
+    for (const m of [1.01, 1.5, 3, 10]) {
+      const x = Math.max(t * m, 0.05 * scale * (m - 1));
+      if (x <= 0) continue;
+      expect(curveDerivative(curve, x * 1.01)).toBeLessThan(curveDerivative(curve, x));
+    }
+  });
+
+  it('inverts its derivative on the decreasing branch: f′(inverse(p)) = p', () => {
+    // Round trip x → p = f′(x) → x at points past the inflection, relative 1e-8 (the inverse is
+    // solved to ~1e-13 in log x; the tolerance leaves room for flat stretches of f′).
+    const t = curveInflection(curve);
+    for (const m of [0.2, 0.7, 1.3, 2.5, 5]) {
+      const x = Math.max(t, 0) + m * scale;
+      const p = curveDerivative(curve, x);
+      if (!(p > 0)) continue;
+      const back = curveInverseDerivative(curve, p);
+      expect(Math.abs(back - x)).toBeLessThanOrEqual(1e-8 * x);
+      // A nearby warm start lands on the same answer.
+      expect(Math.abs(curveInverseDerivative(curve, p, x * 1.3) - x)).toBeLessThanOrEqual(1e-8 * x);
+    }
+    expect(curveInverseDerivative(curve, 0)).toBe(Infinity);
+    expect(curveInverseDerivative(curve, -1)).toBe(Infinity);
+  });
+
+  it('reports d ln f′/dx matching finite differences of ln f′ past the inflection', () => {
+    const t = curveInflection(curve);
+    for (const m of [0.3, 1, 2.5]) {
+      const x = t + m * scale;
+      const h = 1e-5 * x;
+      const numeric = (Math.log(curveDerivative(curve, x + h)) - Math.log(curveDerivative(curve, x - h))) / (2 * h);
+      const analytic = curveLogDerivativeSlope(curve, x);
+      expect(analytic).toBeLessThan(0);
+      expect(Math.abs(analytic - numeric)).toBeLessThanOrEqual(1e-5 * Math.abs(numeric));
     }
   });
 
