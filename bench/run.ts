@@ -93,7 +93,7 @@ const rows: [string, string, string, string][] = [];
     for (let it = 0; it < 3000; it++) for (const c of curves) s += curveValue(c, 400 + (it % 7));
     if (s < 0) throw new Error('unreachable');
   }, 30);
-  rows.push(['allocate: 4 channels, 3000 annealing iterations + polish', `${allocMs.toFixed(2)} ms`, `${evalMs.toFixed(3)} ms for 3000 objective evaluations`, (allocMs / evalMs).toFixed(1) + 'x']);
+  rows.push(['allocateBudget (certified solver): 4 channels, one S-shaped', `${allocMs.toFixed(2)} ms`, `${evalMs.toFixed(3)} ms for 3000 objective evaluations`, (allocMs / evalMs).toFixed(1) + 'x']);
 }
 
 console.log(`spendflow benchmarks — node ${process.version}, ${new Date().toISOString()}`);
