@@ -191,9 +191,13 @@ export const CONFIG_KEYS = [
     kind: 'number', default: 1.5, min: 0, minExclusive: true,
     doc: 'ROI assumed before data arrives: revenue per unit of spend at the initial allocation.',
   }),
+  key('optimizer.method', {
+    kind: 'enum', default: 'auto', values: ['auto', 'annealing'],
+    doc: 'auto: the certified solver (exact for concave curves, envelopes and branch and bound for S-shaped ones). annealing: simulated annealing from the current allocation, the general method; its answers carry the same certificate. See docs/optimizer.md.',
+  }),
   key('optimizer.iterations', {
     kind: 'integer', default: 3000, min: 10, max: 10_000_000,
-    doc: 'Search iterations per reallocation. More iterations can find a slightly better allocation for portfolios with many channels, at the cost of CPU time.',
+    doc: 'Annealing moves per reallocation when optimizer.method is annealing (unused by auto).',
   }),
   key('optimizer.seed', {
     kind: 'integer', default: 1,

@@ -68,6 +68,8 @@ export interface Config {
     readonly priorRoi: number;
   };
   readonly optimizer: {
+    /** auto: the certified solver; annealing: the general method from the current allocation. */
+    readonly method: 'auto' | 'annealing';
     readonly iterations: number;
     readonly seed: number;
     /** Skip publishing when no channel moves by more than this fraction of the budget. */

@@ -100,7 +100,12 @@ export function decideReallocation(input: DecisionInput): Decision {
         current: current.budgets[c.id] ?? 0,
       })),
     },
-    { iterations: config.optimizer.iterations, seed: config.optimizer.seed * 1_000_003 + input.round, relaxMaxChange: true },
+    {
+      method: config.optimizer.method,
+      iterations: config.optimizer.iterations,
+      seed: config.optimizer.seed * 1_000_003 + input.round,
+      relaxMaxChange: true,
+    },
   );
   const budgets = roundToCents({ ...result.allocation }, portfolio, result.spend);
   const largestMove = Math.max(...ids.map((id) => Math.abs((budgets[id] ?? 0) - (current.budgets[id] ?? 0))));

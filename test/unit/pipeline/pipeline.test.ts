@@ -207,3 +207,19 @@ describe('pipeline: event times that jump', () => {
     expect(results).toEqual(['accepted', 'invalid', 'accepted']);
   });
 });
+
+describe('pipeline: optimizer method', () => {
+  it('uses annealing when configured, and its reallocations keep every invariant and carry a gap', async () => {
+    const h = harness({ optimizer: { method: 'annealing', iterations: 500 } });
+    await h.simulate(12);
+    const events = h.reallocations();
+    expect(checkReallocations(h.config, events).problems).toEqual([]);
+    const optimized = events.filter((e) => e.solver === 'annealing');
+    expect(optimized.length).toBeGreaterThan(0);
+    for (const e of optimized) {
+      expect(e.gap).not.toBeNull();
+      expect(e.gap!).toBeGreaterThanOrEqual(0);
+      expect(e.gap!).toBeLessThan(1);
+    }
+  });
+});
