@@ -136,8 +136,11 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     const meets = (cand: Candidate) => cand.response - r * cand.spend >= -1e-12 * Math.max(1, cand.response);
     if (!meets(best)) {
       // Σf − r·Σx over the spend frontier peaks where the marginal return is r (concave case):
-      // the feasible spends form an interval around that peak; the answer is its top end.
-      const peakSpend = Math.min(total, Math.max(prep.minSpend, demandAt(prep, r)));
+      // the spends that meet the floor form an interval around that peak. The objective is best
+      // at `total`, so the answer is the end of that interval nearest to it: the top end when
+      // `total` lies above the interval (revenue, usually), the bottom end when below (profit
+      // with forced low-ROAS spend, say).
+      const peakSpend = Math.min(cap, Math.max(prep.minSpend, demandAt(prep, r)));
       const peak = solveAt(peakSpend);
       if (!meets(peak)) {
         const roas = peak.spend > 0 ? peak.response / peak.spend : 0;
@@ -145,16 +148,16 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
           problems: [{ field: 'minRoas', message: `no allocation reaches ROAS ${r}; the best is ${roas}` }],
         });
       }
-      let a = peakSpend;
-      let b = total;
+      let ok = peakSpend;
+      let missed = total;
       let good = peak;
-      for (let k = 0; k < 60 && b - a > TOL * Math.max(1, b); k++) {
-        const mid = (a + b) / 2;
+      for (let k = 0; k < 60 && Math.abs(missed - ok) > TOL * Math.max(1, Math.abs(missed)); k++) {
+        const mid = (ok + missed) / 2;
         const cand = solveAt(mid);
         if (meets(cand)) {
-          a = mid;
+          ok = mid;
           good = cand;
-        } else b = mid;
+        } else missed = mid;
       }
       best = good;
       roasBinding = true;
@@ -206,7 +209,8 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     bounds.push(searchDualBound(prep, env, { w, c, budget, equality, r }));
     upperBound = tightest();
   }
-  const gap = upperBound === Infinity ? 1 : upperBound === 0 ? 0 : Math.max(0, (upperBound - objective) / Math.abs(upperBound));
+  const gap =
+    upperBound === Infinity ? 1 : upperBound - objective <= slack ? 0 : Math.max(0, (upperBound - objective) / Math.abs(upperBound));
 
   const allocation: Record<string, number> = {};
   const marginalRoi: Record<string, number> = {};
@@ -222,7 +226,7 @@ export function allocateBudget(problem: AllocationProblem, options: SolveOptions
     upperBound,
     gap,
     marginalRoi,
-    budgetPrice: frontierSlope(prep, x, marginalRoi, env.price),
+    budgetPrice: frontierSlope(prep, x, marginalRoi),
     binding: bindingConstraints(prep, x, spend, response, r),
     relaxations: prep.relaxations,
     solver,
@@ -257,9 +261,9 @@ function snapToBoxes(prep: Prepared, x: Float64Array): Float64Array {
 
 /**
  * Revenue per extra unit of budget at the answer: the marginal ROI shared by the channels free
- * to move (not at a box end, not in a group); the relaxation's price when none is free.
+ * to move (not at a box end, not in a group); null when none is.
  */
-function frontierSlope(prep: Prepared, x: Float64Array, marginalRoi: Readonly<Record<string, number>>, price: number): number | null {
+function frontierSlope(prep: Prepared, x: Float64Array, marginalRoi: Readonly<Record<string, number>>): number | null {
   let s = 0;
   let n = 0;
   for (const i of prep.ungrouped) {
@@ -270,7 +274,8 @@ function frontierSlope(prep: Prepared, x: Float64Array, marginalRoi: Readonly<Re
     }
   }
   if (n > 0) return s / n;
-  return Number.isFinite(price) && price > 0 ? price : null;
+  // Nothing free to move (everything at a bound, or no spend at all): no price supports it.
+  return null;
 }
 
 function bindingConstraints(prep: Prepared, x: Float64Array, spend: number, response: number, r: number | null): string[] {

@@ -61,8 +61,9 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
   const root = evaluate(new Map());
   if (!root) return { x: best, value: bestValue, upperBound: Infinity, nodes };
   const open: Node[] = [root];
+  const stuck: Node[] = [];
   const done = () => {
-    const top = open.reduce((m, nd) => Math.max(m, nd.bound), -Infinity);
+    const top = [...open, ...stuck].reduce((m, nd) => Math.max(m, nd.bound), -Infinity);
     return top - bestValue <= 1e-7 * Math.max(1, Math.abs(bestValue));
   };
   while (open.length > 0 && nodes < limit && !done()) {
@@ -80,8 +81,9 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
       }
     });
     if (pick < 0) {
-      // The relaxation is exact here: its bound is attained (within rounding).
-      if (node.bound > bestValue) open.push({ ...node, bound: bestValue });
+      // Nothing left to branch on: the node's own dual bound stands (it is not replaced by the
+      // primal value, which would certify an answer the relaxation did not prove).
+      stuck.push(node);
       continue;
     }
     const sh = node.prep.shapes[pick]!;
@@ -100,6 +102,6 @@ export function branchAndBound(prep: Prepared, total: number, start: { x: Float6
       bestValue = v;
     }
   }
-  const openBound = open.reduce((m, nd) => Math.max(m, nd.bound), -Infinity);
+  const openBound = [...open, ...stuck].reduce((m, nd) => Math.max(m, nd.bound), -Infinity);
   return { x: best, value: bestValue, upperBound: Math.max(openBound, bestValue), nodes };
 }

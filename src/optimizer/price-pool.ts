@@ -106,6 +106,14 @@ export function solvePool(items: Pool, target: number, startPrice = 1): PoolSolu
     const price = Math.exp(t);
     const g = totalDemand(items, price, false, last) - target;
     iterations++;
+    if (!Number.isFinite(g)) {
+      // Demand without limit (a price so low that uncapped channels take everything): the root
+      // lies above this price.
+      la = t;
+      ga = NaN;
+      t = Number.isFinite(lb) ? (t + lb) / 2 : t + Math.log(16);
+      continue;
+    }
     if (Math.abs(g) <= tol) {
       // Converged on a smooth stretch: the last demands are the answer, up to rounding.
       for (let i = 0; i < n; i++) totals[i] = last[i]!;
@@ -131,6 +139,9 @@ export function solvePool(items: Pool, target: number, startPrice = 1): PoolSolu
     if (Number.isFinite(la) && Number.isFinite(lb) && lb - la <= 1e-15 * Math.max(1, Math.abs(lb))) break;
     const slope = totalSlope(items, price);
     let next = slope < 0 ? t - g / (price * slope) : NaN;
+    // While one side of the bracket is still open, a Newton step may not leap further than a
+    // bracket-expansion step would (it can overshoot to a price of 0 on flat curves).
+    if (!Number.isFinite(la) || !Number.isFinite(lb)) next = Math.min(t + Math.log(16), Math.max(t - Math.log(16), next));
     // Demand jumps at known prices: while the bracket holds some, try the middle one exactly —
     // either T lies in its jump (done) or half of them leave the bracket. Without jumps inside,
     // demand is smooth there and Newton converges.
@@ -147,7 +158,8 @@ export function solvePool(items: Pool, target: number, startPrice = 1): PoolSolu
         if (!(next > la && next < lb) || iterations % 6 === 5) next = (la + lb) / 2;
       }
     }
-    t = next;
+    // Prices below e^−700 underflow to 0, where nothing is defined: stay above.
+    t = Math.max(next, -700);
   }
   const price = Math.exp(Number.isFinite(lb) ? lb : t);
   // Allocation at the high-price end (demand ≤ T); the rest goes to items that take more at the
@@ -163,6 +175,13 @@ export function solvePool(items: Pool, target: number, startPrice = 1): PoolSolu
     room += more[i]!;
   }
   const rest = target - sumBase;
+  // What an item can take is capped at what is left to place: at a price near 0 an uncapped
+  // channel "takes" infinitely much, and ∞/∞ must not turn into NaN.
+  room = 0;
+  for (let i = 0; i < n; i++) {
+    more[i] = Math.min(more[i]!, Math.max(rest, 0));
+    room += more[i]!;
+  }
   for (let i = 0; i < n; i++) totals[i] = base[i]! + (room > 0 && rest > 0 ? (rest * more[i]!) / room : 0);
   return { price, totals: spread(items, totals, target), iterations };
 }

@@ -88,17 +88,19 @@ export function decideReallocation(input: DecisionInput): Decision {
   }
 
   const { lo, hi } = channelBounds(portfolio);
+  // A band of ±maxChange around a current spend of 0 is [0, 0]: the channel could never be given
+  // money again. Such a channel gets no band; instead it may rise by maxChange of an even share.
+  const rampCap = portfolio.maxChange * (portfolio.budget / portfolio.channels.length);
   const result = allocateBudget(
     {
       budget: portfolio.budget,
       maxChange: portfolio.maxChange,
-      channels: portfolio.channels.map((c, i) => ({
-        id: c.id,
-        curve: model.curves[c.id]!,
-        min: lo[i]!,
-        max: hi[i]!,
-        current: current.budgets[c.id] ?? 0,
-      })),
+      channels: portfolio.channels.map((c, i) => {
+        const now = current.budgets[c.id] ?? 0;
+        return now > 0
+          ? { id: c.id, curve: model.curves[c.id]!, min: lo[i]!, max: hi[i]!, current: now }
+          : { id: c.id, curve: model.curves[c.id]!, min: lo[i]!, max: Math.max(lo[i]!, Math.min(hi[i]!, rampCap)) };
+      }),
     },
     {
       method: config.optimizer.method,

@@ -17,6 +17,7 @@ export const hillSaturation: CurveFamily<HillCurve> = {
     return beta / (1 + Math.pow(k / x, s));
   },
   derivative({ beta, k, s }, x) {
+    if (beta === 0) return 0;
     if (x <= 0) return s === 1 ? beta / k : s < 1 ? Infinity : 0;
     // β·s·r / (x·(1+r)²) = β·s / (x·(r^(−1/2) + r^(1/2))²), safe when r over- or underflows.
     const half = Math.pow(x / k, s / 2);
@@ -28,6 +29,7 @@ export const hillSaturation: CurveFamily<HillCurve> = {
   inverseDerivative(curve, p, near) {
     const { beta, k, s } = curve;
     if (!(p > 0)) return Infinity;
+    if (beta === 0) return 0;
     if (s === 1) return p >= beta / k ? 0 : Math.sqrt((beta * k) / p) - k;
     return hillInverseDerivative(curve, p, near);
   },
