@@ -86,16 +86,6 @@ function isRealCalendarTime(iso: string): boolean {
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-/**
- * A reader for the object at `path`, or undefined (with a problem recorded) when the value there
- * is not an object: the first step of reading any nested item.
- */
-export function readerFor(item: unknown, path: string, problems: FieldProblem[]): FieldReader | undefined {
-  if (isPlainObject(item)) return new FieldReader(item, path);
-  problems.push({ field: path, message: 'must be an object' });
-  return undefined;
-}
-
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -4,7 +4,7 @@
  * events from. Scenarios are built in (./scenarios.ts) or read from JSON via `parseScenario`.
  */
 import { SpendflowError, describeProblems, type FieldProblem } from '../errors.ts';
-import { CURRENCY, FieldReader, IDENTIFIER, isPlainObject, readerFor } from '../events/fields.ts';
+import { CURRENCY, FieldReader, IDENTIFIER, isPlainObject } from '../events/fields.ts';
 import { parseCurve } from '../model/curves/registry.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
 
@@ -126,8 +126,11 @@ function duplicateIds(value: unknown, path: string, problems: FieldProblem[]): v
 }
 
 function readPortfolio(item: unknown, path: string, problems: FieldProblem[]): SimPortfolio | undefined {
-  const r = readerFor(item, path, problems);
-  if (!r) return undefined;
+  if (!isPlainObject(item)) {
+    problems.push({ field: path, message: 'must be an object' });
+    return undefined;
+  }
+  const r = new FieldReader(item, path);
   const before = problems.length;
   const id = r.string('id', { maxLength: 100, pattern: IDENTIFIER });
   const currency = r.string('currency', { pattern: CURRENCY });
@@ -176,8 +179,11 @@ function checkBudgetFits(channels: readonly SimChannel[], budget: number, path: 
 }
 
 function readChannel(item: unknown, path: string, problems: FieldProblem[]): SimChannel | undefined {
-  const r = readerFor(item, path, problems);
-  if (!r) return undefined;
+  if (!isPlainObject(item)) {
+    problems.push({ field: path, message: 'must be an object' });
+    return undefined;
+  }
+  const r = new FieldReader(item, path);
   const before = problems.length;
   const id = r.string('id', { maxLength: 100, pattern: IDENTIFIER });
   const platform = r.string('platform', { maxLength: 100, pattern: IDENTIFIER });
