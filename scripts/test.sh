@@ -9,7 +9,18 @@ mkdir -p .cache/results
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
-command -v java >/dev/null || { echo "java (JDK 17+) is required for the Kafka broker"; echo "0 passed, 1 failed"; exit 1; }
+# The Kafka broker needs a JDK 17+ and Maven (to fetch its jars): install them from Debian's
+# packages when missing and we can (root with apt), otherwise say what to install.
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "installing Java and Maven from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null \
+      || { echo "could not install Java/Maven"; echo "0 passed, 1 failed"; exit 1; }
+  else
+    echo "the integration tests need Java 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven)"
+    echo "0 passed, 1 failed"; exit 1
+  fi
+fi
 bash scripts/kafka.sh fetch || { echo "could not fetch the Kafka broker jars"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
