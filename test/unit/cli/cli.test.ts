@@ -1,18 +1,8 @@
 /** The CLI as a library call: usage errors, config errors, and the simulator's NDJSON output. */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/index.ts';
+import { runSpendflow } from '../../support/cli.ts';
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env });
-  return { code, out, err };
-}
+const cli = runSpendflow;
 
 describe('spendflow CLI', () => {
   it('prints usage for help and rejects unknown commands with exit 2', async () => {

@@ -2,9 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/index.ts';
+import { runSpendflow } from '../../support/cli.ts';
 import { curveValue } from '../../../src/model/curves/registry.ts';
 import type { CurveSpec } from '../../../src/model/curves/types.ts';
 
@@ -15,16 +14,7 @@ function file(name: string, content: unknown): string {
   return path;
 }
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env: {} });
-  return { code, out, err };
-}
+const cli = runSpendflow;
 
 const EXAMPLE = {
   budget: 100000,
