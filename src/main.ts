@@ -4,8 +4,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { runCli } from './cli/index.ts';
+import { registerRuntimeHooks } from './runtime/hooks.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  registerRuntimeHooks();
   // `spendflow simulate --stdout | head`: a closed pipe ends the output, not with a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

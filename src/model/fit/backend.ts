@@ -10,9 +10,9 @@
  * are loaded from tfjs-core's ES module build and checked with one small gradient, so a broken
  * set-up fails here with a clear message rather than in the middle of a fit.
  *
- * Known limit: tfjs-core's ES module build uses extensionless and directory imports, which vite
- * (vitest) resolves but plain Node ESM does not; a CLI running under plain Node will need a
- * bundled gradient registration (or tfjs-node, whose union package registers them).
+ * tfjs-core's ES module build uses extensionless and directory imports, which vite (vitest)
+ * resolves but plain Node ESM does not: processes started through src/main.ts install a
+ * resolution hook for them first (src/runtime/tfjs-resolve-hook.mjs).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
