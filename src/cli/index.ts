@@ -1,5 +1,6 @@
-/** `spendflow` commands: serve, simulate. */
+/** `spendflow` commands: serve, simulate, fit, optimize, frontier. */
 import { errorMessage, isSpendflowError } from '../errors.ts';
+import { fitCommand } from './fit.ts';
 import { serveCommand } from './serve.ts';
 import { frontierCommand, optimizeCommand } from './optimize.ts';
 import { simulateCommand } from './simulate.ts';
@@ -20,9 +21,19 @@ Usage:
                      [--start ISO] [--brokers HOST:PORT,...] [--config FILE]...
       Run the market simulator. --stdout prints NDJSON records (no feedback); otherwise events go to
       Kafka and the simulator follows the reallocations spendflow publishes.
+  spendflow fit data.csv --date COL --target COL --channels A,B,... [--controls C,D,...]
+                [--missing drop|impute] [--holdout 0.2] [--steps N] [--members N]
+                [--prior-strength X | --cv] [--no-refit] --out model.json [--json] [--quiet]
+      Fit the response model to a history file: hold-out MAPE, NRMSE and R² on the last
+      --holdout share of periods next to a ridge regression on the same features, then a refit on
+      all periods, written to model.json (format spendflow-model/1). --cv picks the prior
+      strength by 3-fold rolling-origin cross-validation first.
   spendflow optimize problem.json [--method auto|annealing] [--iterations N] [--seed N]
+  spendflow optimize --model model.json --budget N [--max-share X] [--method ...]
       Allocate a budget with the certified optimizer; prints the allocation, the objective, an
-      upper bound on the best possible objective and the gap to it, as JSON.
+      upper bound on the best possible objective and the gap to it, as JSON. With --model the
+      channels are the fitted steady-state curves (budget per period), each capped at
+      X × budget with --max-share.
   spendflow frontier problem.json [--from 0.5] [--to 2] [--steps 16]
       The efficient frontier: the best response, spend and marginal ROI for budgets from
       --from× to --to× the problem's budget.
@@ -41,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await serveCommand(rest, io);
       case 'simulate':
         return await simulateCommand(rest, io);
+      case 'fit':
+        return await fitCommand(rest, io);
       case 'optimize':
         return await optimizeCommand(rest, io);
       case 'frontier':

@@ -1,20 +1,19 @@
 /**
  * `spendflow optimize problem.json` and `spendflow frontier problem.json`: the certified
- * allocator on a problem file, JSON on stdout. Bad input exits 2, an infeasible problem 3.
+ * allocator on a problem file, JSON on stdout. `spendflow optimize --model model.json --budget N`
+ * builds the problem from a fitted model's curves instead. Bad input exits 2, an infeasible
+ * problem 3.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SpendflowError, isSpendflowError } from '../errors.ts';
+import { allocationProblemFromModel, readModelCurves } from '../model/fit/model-file.ts';
 import { allocateBudget } from '../optimizer/allocate.ts';
 import { parseAllocationProblem } from '../optimizer/parse-problem.ts';
 import type { AllocationProblem, AllocationResult } from '../optimizer/problem.ts';
 import type { CliIo } from './index.ts';
 
-function readProblem(positionals: readonly string[], command: string): AllocationProblem {
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) {
-    throw new SpendflowError('INPUT_INVALID', `usage: spendflow ${command} problem.json (one problem file)`);
-  }
+function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -27,7 +26,24 @@ function readProblem(positionals: readonly string[], command: string): Allocatio
   } catch (err) {
     throw new SpendflowError('INPUT_INVALID', `${file} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseAllocationProblem(json);
+  return json;
+}
+
+function readProblem(positionals: readonly string[], command: string): AllocationProblem {
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) {
+    throw new SpendflowError('INPUT_INVALID', `usage: spendflow ${command} problem.json (one problem file)`);
+  }
+  return parseAllocationProblem(readJsonFile(file));
+}
+
+/** The problem of `optimize --model FILE --budget N [--max-share X]`: the model's curves, each from 0 to X·budget. */
+function problemFromModel(file: string, rawBudget: string | undefined, rawMaxShare: string | undefined): AllocationProblem {
+  if (rawBudget === undefined) throw new SpendflowError('INPUT_INVALID', 'usage: spendflow optimize --model model.json --budget N [--max-share X] (--budget is required)');
+  const budget = finiteFlag('budget', rawBudget);
+  const maxShare = rawMaxShare === undefined ? undefined : finiteFlag('max-share', rawMaxShare);
+  if (maxShare !== undefined && (maxShare <= 0 || maxShare > 1)) throw new SpendflowError('INPUT_INVALID', `--max-share must be in (0, 1] (got "${rawMaxShare}")`);
+  return allocationProblemFromModel(readModelCurves(readJsonFile(file)), budget, maxShare);
 }
 
 /** JSON with Infinity written as null (JSON has no infinity). */
@@ -40,12 +56,25 @@ export async function optimizeCommand(argv: readonly string[], io: CliIo): Promi
     args: [...argv],
     strict: true,
     allowPositionals: true,
-    options: { method: { type: 'string', default: 'auto' }, iterations: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      method: { type: 'string', default: 'auto' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      model: { type: 'string' },
+      budget: { type: 'string' },
+      'max-share': { type: 'string' },
+    },
   });
   if (values.method !== 'auto' && values.method !== 'annealing') {
     throw new SpendflowError('INPUT_INVALID', `--method must be auto or annealing (got "${values.method}")`);
   }
-  const problem = readProblem(positionals, 'optimize');
+  if ((values.model === undefined) === (positionals.length === 0)) {
+    throw new SpendflowError('INPUT_INVALID', 'usage: spendflow optimize problem.json | spendflow optimize --model model.json --budget N (exactly one of a problem file or --model)');
+  }
+  if (values.model === undefined && (values.budget !== undefined || values['max-share'] !== undefined)) {
+    throw new SpendflowError('INPUT_INVALID', '--budget and --max-share go with --model (a problem file states its own budget and bounds)');
+  }
+  const problem = values.model === undefined ? readProblem(positionals, 'optimize') : problemFromModel(values.model, values.budget, values['max-share']);
   const result = allocateBudget(problem, {
     method: values.method,
     ...(values.iterations === undefined ? {} : { iterations: positiveInteger('iterations', values.iterations) }),
