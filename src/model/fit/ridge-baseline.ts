@@ -12,6 +12,7 @@
  */
 import { fourierTerms, fourierValue } from './features.ts';
 import type { FitData, SeasonalitySpec } from './types.ts';
+import { choleskySolve } from './cholesky.ts';
 
 /** A small penalty on standardised features: about 1% of a column's ZᵀZ diagonal on 100 rows. */
 export const RIDGE_DEFAULT_LAMBDA = 1;
@@ -45,36 +46,6 @@ function featureColumns(data: FitData, seasonality: readonly SeasonalitySpec[]):
     columns.push(Float64Array.from({ length: n }, (_, t) => spend[t] ?? 0));
   }
   return { names, columns };
-}
-
-/** Solves A·x = b for a symmetric positive definite A (row-major p×p); null when it is not. */
-function choleskySolve(a: Float64Array, b: Float64Array, p: number): Float64Array | null {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i * p + j] ?? 0;
-      for (let k = 0; k < j; k++) sum -= (l[i * p + k] ?? 0) * (l[j * p + k] ?? 0);
-      if (i === j) {
-        if (!(sum > 0)) return null;
-        l[i * p + i] = Math.sqrt(sum);
-      } else {
-        l[i * p + j] = sum / (l[j * p + j] ?? 1);
-      }
-    }
-  }
-  const z = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let sum = b[i] ?? 0;
-    for (let k = 0; k < i; k++) sum -= (l[i * p + k] ?? 0) * (z[k] ?? 0);
-    z[i] = sum / (l[i * p + i] ?? 1);
-  }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let sum = z[i] ?? 0;
-    for (let k = i + 1; k < p; k++) sum -= (l[k * p + i] ?? 0) * (x[k] ?? 0);
-    x[i] = sum / (l[i * p + i] ?? 1);
-  }
-  return x;
 }
 
 /**
