@@ -11,7 +11,7 @@
  * 6. certify: a Lagrangian dual bound on the best achievable objective, and the gap to it.
  */
 import { SpendflowError } from '../errors.ts';
-import { curveDerivative, curveValue } from '../model/curves/registry.ts';
+import { curveDerivative } from '../model/curves/registry.ts';
 import { anneal } from './annealing.ts';
 import { branchAndBound } from './branch-and-bound.ts';
 import { searchDualBound } from './certificate.ts';
@@ -330,6 +330,5 @@ function annealFrom(prep: Prepared, solved: Candidate, options: SolveOptions): F
     seed: options.seed ?? 1,
     ...(classOf ? { classOf } : {}),
   });
-  void curveValue;
   return out.x;
 }

@@ -4,9 +4,10 @@
  * worse moves are accepted with probability e^(Δ/T) while the temperature cools geometrically.
  * The best state seen is returned, and it is never worse than the start.
  */
-import { curveDerivative, curveValue } from '../model/curves/registry.ts';
+import { curveValue } from '../model/curves/registry.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
 import { seededRandom } from '../random.ts';
+import { polishMembers } from './polish.ts';
 
 export interface AnnealInput {
   readonly curves: readonly CurveSpec[];
@@ -116,35 +117,10 @@ function groupByClass(classOf: Int32Array): Map<number, number[]> {
   return out;
 }
 
-/**
- * Deterministic finish: repeatedly move money from the channel with the lowest marginal return
- * (that can give) to the one with the highest (that can take), halving the step when no move
- * improves. Converges to equal marginal returns on concave curves.
- */
+/** The pairwise polish over all channels (see polish.ts), from a copy of `start`. */
 export function polishPairwise(curves: readonly CurveSpec[], lo: Float64Array, hi: Float64Array, start: Float64Array): Float64Array {
-  const n = curves.length;
   const x = Float64Array.from(start);
   const budget = x.reduce((s, v) => s + v, 0);
-  let step = budget * 0.05;
-  for (let round = 0; round < 2000 && step > budget * 1e-9; round++) {
-    let giver = -1;
-    let taker = -1;
-    for (let i = 0; i < n; i++) {
-      const d = curveDerivative(curves[i]!, x[i]!);
-      if (x[i]! > lo[i]! && (giver < 0 || d < curveDerivative(curves[giver]!, x[giver]!))) giver = i;
-      if (x[i]! < hi[i]! && (taker < 0 || d > curveDerivative(curves[taker]!, x[taker]!))) taker = i;
-    }
-    if (giver < 0 || taker < 0 || giver === taker) break;
-    const delta = Math.min(step, x[giver]! - lo[giver]!, hi[taker]! - x[taker]!);
-    const gain =
-      curveValue(curves[giver]!, x[giver]! - delta) - curveValue(curves[giver]!, x[giver]!) +
-      curveValue(curves[taker]!, x[taker]! + delta) - curveValue(curves[taker]!, x[taker]!);
-    if (gain > 0 && delta > 0) {
-      x[giver] = x[giver]! - delta;
-      x[taker] = x[taker]! + delta;
-    } else {
-      step /= 2;
-    }
-  }
+  polishMembers(curves, lo, hi, x, [...x.keys()], { firstStep: budget * 0.05, minStep: budget * 1e-9, rounds: 2000 });
   return x;
 }

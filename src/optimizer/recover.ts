@@ -7,9 +7,10 @@
  * pairwise polish moves money between channels of the same group (or between ungrouped ones),
  * which keeps every constraint and only ever raises the objective.
  */
-import { curveDerivative, curveInflection, curveValue } from '../model/curves/registry.ts';
+import { curveInflection, curveValue } from '../model/curves/registry.ts';
 import { channelShape } from './channel-shape.ts';
 import { solveEnvelope } from './envelope-solve.ts';
+import { polishMembers } from './polish.ts';
 import type { Prepared } from './prepare.ts';
 
 const MAX_FLIPS = 12;
@@ -124,36 +125,11 @@ export function recoverAllocation(prep: Prepared, envelopeX: Float64Array, total
  */
 export function polishWithinClasses(prep: Prepared, start: Float64Array): Float64Array {
   const x = Float64Array.from(start);
+  const curves = prep.shapes.map((sh) => sh.curve);
   const classes = [prep.ungrouped, ...prep.groups.map((g) => g.members)].filter((c) => c.length > 1 && c.length <= MAX_POLISH_CLASS);
   for (const members of classes) {
-    const total = members.reduce((s, i) => s + x[i]!, 0);
-    let step = Math.max(total, 1) * 0.01;
-    for (let round = 0; round < 400 && step > 1e-12 * Math.max(total, 1); round++) {
-      let giver = -1;
-      let taker = -1;
-      let dGiver = Infinity;
-      let dTaker = -Infinity;
-      for (const i of members) {
-        const d = curveDerivative(prep.shapes[i]!.curve, x[i]!);
-        if (x[i]! > prep.lo[i]! && d < dGiver) {
-          giver = i;
-          dGiver = d;
-        }
-        if (x[i]! < prep.hi[i]! && d > dTaker) {
-          taker = i;
-          dTaker = d;
-        }
-      }
-      if (giver < 0 || taker < 0 || giver === taker) break;
-      const delta = Math.min(step, x[giver]! - prep.lo[giver]!, prep.hi[taker]! - x[taker]!);
-      const cg = prep.shapes[giver]!.curve;
-      const ct = prep.shapes[taker]!.curve;
-      const gain = curveValue(cg, x[giver]! - delta) - curveValue(cg, x[giver]!) + curveValue(ct, x[taker]! + delta) - curveValue(ct, x[taker]!);
-      if (delta > 0 && gain > 0) {
-        x[giver] = x[giver]! - delta;
-        x[taker] = x[taker]! + delta;
-      } else step /= 2;
-    }
+    const scale = Math.max(members.reduce((s, i) => s + x[i]!, 0), 1);
+    polishMembers(curves, prep.lo, prep.hi, x, members, { firstStep: scale * 0.01, minStep: 1e-12 * scale, rounds: 400 });
   }
   return x;
 }
