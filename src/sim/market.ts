@@ -6,15 +6,21 @@
  * Noise comes from one seeded sub-stream per (portfolio, channel) and one per portfolio for sales
  * (./streams.ts, labels `sim:<portfolio>:spend:<channel>` and `sim:<portfolio>:sales`), each drawn
  * a fixed number of times per tick whatever the plan, so adding a portfolio or changing a plan never
- * shifts other noise (and two runs differing only in plan see the same noise).
+ * shifts other noise (and two runs differing only in plan see the same noise). Response effects
+ * (./effects.ts) scale the media response and never touch the random streams, so a scenario with
+ * effects draws exactly the noise of the same scenario without them.
  */
 import type { ReallocationEvent } from '../events/types.ts';
 import { SpendflowError } from '../errors.ts';
 import { curveValue } from '../model/curves/registry.ts';
 import type { Random } from '../random.ts';
-import { evenSplit, solveOracle } from './oracle.ts';
+import { responseFactorAt, scaleCurve, type ResponseEffect } from './effects.ts';
+import { solveOracle } from './oracle.ts';
+import { evenPlan, invalid, ownEntry, promote, readAllocation, type Allocation, type ChannelPlan } from './plans.ts';
 import type { SimChannel, SimPortfolio, SimScenario } from './scenario.ts';
 import { subStream } from './streams.ts';
+
+export type { Allocation } from './plans.ts';
 
 export interface SpendWire {
   readonly eventId: string;
@@ -45,9 +51,6 @@ export type SimRecord =
   | { readonly topic: 'spend'; readonly key: string; readonly value: SpendWire }
   | { readonly topic: 'sales'; readonly key: string; readonly value: SalesWire };
 
-/** Budgets per period by channel id. */
-export type Allocation = Readonly<Record<string, number>>;
-
 export interface MarketOptions {
   readonly seed: number;
   /** Simulated start time, epoch ms (aligned by the caller, e.g. to a period boundary). */
@@ -64,6 +67,23 @@ export interface OracleBounds {
 
 /** What `applyReallocation` did: took effect now, queued for later, or ignored as not newer. */
 export type ReallocationOutcome = 'effective' | 'scheduled' | 'stale';
+
+/**
+ * The noise-free truth of one portfolio's last simulated tick, in revenue per tick: what the sales
+ * event's revenue was drawn around (revenue = max(0, expectedRevenue·(1 + noise·z)), to cents).
+ */
+export interface TickTruth {
+  /** Start of the tick, epoch ms (its events carry the tick's middle as `ts`). */
+  readonly tickStart: number;
+  /** baseline + media: the mean of the tick's revenue. */
+  readonly expectedRevenue: number;
+  /** Organic revenue of the tick: baseline · season factor at the tick's middle · tick/period. */
+  readonly baseline: number;
+  /** Σ curve(adstock) · response factor at the tick's middle · tick/period, at the spend actually realised. */
+  readonly media: number;
+  /** The spend realised in the tick by channel id (the spend events' amounts, in cents). */
+  readonly spend: Record<string, number>;
+}
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -83,24 +103,23 @@ export function seasonFactor(portfolio: Pick<SimPortfolio, 'weeklyAmplitude' | '
   return 1 + portfolio.weeklyAmplitude * weekly + portfolio.dailyAmplitude * daily;
 }
 
-interface PendingPlan {
-  readonly version: number;
-  readonly effectiveFrom: number;
-  readonly budget: number;
-}
-
-interface ChannelState {
+interface ChannelState extends ChannelPlan {
   readonly channel: SimChannel;
   readonly rng: Random;
   /** adstockDecay converted to one tick: decay^(tick/period). */
   readonly tickDecay: number;
-  planned: number;
+  /** The channel's effects ([] when stationary: the response is then never multiplied). */
+  readonly effects: readonly ResponseEffect[];
   adstock: number;
-  /** Newest version accepted (pending or effective); older or equal ones are stale. */
-  newestVersion: number;
-  /** Version of the plan in effect (−∞ for the initial plan). */
-  appliedVersion: number;
-  pending: PendingPlan[];
+}
+
+/** The last tick's truth, overwritten in place by every step (read by `lastTickTruth`). */
+interface LastTick {
+  tickStart: number;
+  expectedRevenue: number;
+  baseline: number;
+  media: number;
+  readonly spend: Float64Array;
 }
 
 interface PortfolioState {
@@ -110,13 +129,14 @@ interface PortfolioState {
   readonly salesRng: Random;
   /** Tick length as a fraction of the period. */
   readonly fraction: number;
+  readonly last: LastTick;
+  /** Oracle solutions by bounds and response factors (the solve takes tens of ms). */
+  readonly oracleCache: Map<string, readonly number[]>;
 }
 
 const cents = (v: number): number => Math.round(v * 100) / 100;
-
-function invalid(message: string): SpendflowError {
-  return new SpendflowError('INPUT_INVALID', message);
-}
+/** Distinct (bounds, factors) oracle solutions kept per portfolio; the oldest goes first. */
+const ORACLE_CACHE_SIZE = 64;
 
 export class MarketSimulator {
   private readonly start: number;
@@ -149,6 +169,7 @@ export class MarketSimulator {
         channel,
         rng: subStream(seed, `sim:${truth.id}:spend:${channel.id}`),
         tickDecay: Math.pow(channel.adstockDecay, fraction),
+        effects: channel.effects ?? [],
         planned,
         adstock: planned,
         newestVersion: -Infinity,
@@ -162,6 +183,8 @@ export class MarketSimulator {
       byId: new Map(channels.map((c) => [c.channel.id, c])),
       salesRng: subStream(seed, `sim:${truth.id}:sales`),
       fraction,
+      last: { tickStart: NaN, expectedRevenue: NaN, baseline: NaN, media: NaN, spend: new Float64Array(channels.length) },
+      oracleCache: new Map(),
     };
   }
 
@@ -182,7 +205,7 @@ export class MarketSimulator {
   /** The plan in effect now (budget per period by channel id). */
   plannedBudget(portfolioId: string): Record<string, number> {
     const state = this.state(portfolioId);
-    promote(state, this.now());
+    promote(state.channels, this.now());
     return Object.fromEntries(state.channels.map((c) => [c.channel.id, c.planned]));
   }
 
@@ -204,7 +227,7 @@ export class MarketSimulator {
     if (event.version <= channel.newestVersion) return 'stale';
     channel.newestVersion = event.version;
     channel.pending.push({ version: event.version, effectiveFrom, budget: event.budget });
-    promote(state, this.now());
+    promote(state.channels, this.now());
     return channel.appliedVersion === event.version ? 'effective' : 'scheduled';
   }
 
@@ -213,17 +236,20 @@ export class MarketSimulator {
     const tickStart = this.now();
     const mid = tickStart + Math.floor(this.tickMs / 2);
     const ts = new Date(mid).toISOString();
+    const day = this.dayOf(mid);
     const records: SimRecord[] = [];
     for (const state of this.portfolios.values()) {
-      promote(state, tickStart);
-      const { truth, fraction } = state;
+      promote(state.channels, tickStart);
+      const { truth, fraction, last } = state;
       let media = 0;
-      for (const c of state.channels) {
+      for (const [i, c] of state.channels.entries()) {
         const zSpend = c.rng.normal();
         const zClicks = c.rng.normal();
         const amount = cents(Math.max(0, c.planned * fraction * (1 + truth.spendNoise * zSpend)));
         c.adstock = c.tickDecay * c.adstock + (1 - c.tickDecay) * (amount / fraction);
-        media += curveValue(c.channel.curve, c.adstock);
+        const response = curveValue(c.channel.curve, c.adstock);
+        media += c.effects.length === 0 ? response : response * responseFactorAt(c.effects, day);
+        last.spend[i] = amount;
         const impressions = Math.round((amount * 1000) / c.channel.cpm);
         const meanClicks = impressions * c.channel.ctr;
         const sdClicks = Math.sqrt(meanClicks * (1 - c.channel.ctr));
@@ -242,7 +268,12 @@ export class MarketSimulator {
         records.push({ topic: 'spend', key: truth.id, value });
       }
       const zRevenue = state.salesRng.normal();
-      const mean = (truth.baseline * seasonFactor(truth, mid) + media) * fraction;
+      const organic = truth.baseline * seasonFactor(truth, mid);
+      const mean = (organic + media) * fraction;
+      last.tickStart = tickStart;
+      last.expectedRevenue = mean;
+      last.baseline = organic * fraction;
+      last.media = media * fraction;
       const revenue = cents(Math.max(0, mean * (1 + truth.noise * zRevenue)));
       const value: SalesWire = {
         eventId: `sim:${truth.id}:${tickStart}:sales`,
@@ -259,33 +290,76 @@ export class MarketSimulator {
   }
 
   /**
-   * Ground-truth expected revenue per period at a steady allocation: baseline (season factor 1)
-   * plus every channel's curve at adstock = spend; no noise. Channels left out spend 0.
+   * The noise-free truth of the portfolio's last tick (see TickTruth): the mean its sales event was
+   * drawn around, split into baseline and media, and the spend realised. Throws INPUT_INVALID
+   * before the first `step()`. Cheap: reads numbers kept by `step()`.
    */
-  expectedRevenue(portfolioId: string, allocation: Allocation): number {
-    const { truth } = this.state(portfolioId);
-    const x = readAllocation(truth, allocation, 'allocation', false);
-    return truth.channels.reduce((s, c, i) => s + curveValue(c.curve, x[i] ?? 0), truth.baseline);
+  lastTickTruth(portfolioId: string): TickTruth {
+    const { truth, last } = this.state(portfolioId);
+    if (this.tick === 0) throw invalid('lastTickTruth: no tick simulated yet (call step() first)');
+    const spend: Record<string, number> = {};
+    truth.channels.forEach((c, i) => {
+      spend[c.id] = last.spend[i] ?? 0;
+    });
+    return { tickStart: last.tickStart, expectedRevenue: last.expectedRevenue, baseline: last.baseline, media: last.media, spend };
   }
 
   /**
-   * The true best split of the portfolio budget within the bounds (budget per period by channel).
-   * Channels missing from `bounds.min`/`bounds.max` use the scenario's min/max (else 0 / no cap).
+   * The product of the channel's response effects at `time` (epoch ms): 1 for a stationary
+   * channel, 0 during an outage. `step()` uses it at each tick's middle.
    */
-  oracleAllocation(portfolioId: string, bounds: OracleBounds = { min: {}, max: {} }): Record<string, number> {
-    const { truth } = this.state(portfolioId);
+  responseFactor(portfolioId: string, channelId: string, time: number): number {
+    const channel = this.state(portfolioId).byId.get(channelId);
+    if (!channel) throw invalid(`portfolio ${portfolioId} has no channel ${JSON.stringify(channelId)}`);
+    return responseFactorAt(channel.effects, this.dayOf(time));
+  }
+
+  /**
+   * Ground-truth expected revenue per period at a steady allocation: baseline (season factor 1)
+   * plus every channel's curve at adstock = spend, times its response factor at `time` (default:
+   * the market's start); no noise. Channels left out spend 0.
+   */
+  expectedRevenue(portfolioId: string, allocation: Allocation, time: number = this.start): number {
+    const state = this.state(portfolioId);
+    const x = readAllocation(state.truth, allocation, 'allocation', false);
+    const day = this.dayOf(time);
+    return state.channels.reduce((s, c, i) => {
+      const response = curveValue(c.channel.curve, x[i] ?? 0);
+      return s + (c.effects.length === 0 ? response : response * responseFactorAt(c.effects, day));
+    }, state.truth.baseline);
+  }
+
+  /**
+   * The true best split of the portfolio budget within the bounds (budget per period by channel)
+   * for the response at `time` (default: the market's start): the curves scaled by the response
+   * factors of that moment, so with effects this is the dynamic oracle that knows every change.
+   * Channels missing from `bounds.min`/`bounds.max` use the scenario's min/max (else 0 / no cap).
+   * Solutions are cached per (bounds, factors), so piecewise-constant effects solve once per piece.
+   */
+  oracleAllocation(portfolioId: string, bounds: OracleBounds = { min: {}, max: {} }, time: number = this.start): Record<string, number> {
+    const state = this.state(portfolioId);
+    const { truth } = state;
     const ids = new Set(truth.channels.map((c) => c.id));
     for (const [side, record] of [['min', bounds.min], ['max', bounds.max]] as const) {
       const unknown = Object.keys(record).find((id) => !ids.has(id));
       if (unknown !== undefined) throw invalid(`bounds.${side}: portfolio ${truth.id} has no channel ${JSON.stringify(unknown)}`);
     }
-    const x = solveOracle({
-      curves: truth.channels.map((c) => c.curve),
-      budget: truth.budget,
-      min: truth.channels.map((c) => ownEntry(bounds.min, c.id) ?? c.min ?? 0),
-      max: truth.channels.map((c) => ownEntry(bounds.max, c.id) ?? c.max ?? Infinity),
-    });
-    return Object.fromEntries(truth.channels.map((c, i) => [c.id, x[i] ?? 0]));
+    const day = this.dayOf(time);
+    const factors = state.channels.map((c) => responseFactorAt(c.effects, day));
+    const min = truth.channels.map((c) => ownEntry(bounds.min, c.id) ?? c.min ?? 0);
+    const max = truth.channels.map((c) => ownEntry(bounds.max, c.id) ?? c.max ?? Infinity);
+    const key = `${min.join(',')}|${max.join(',')}|${factors.join(',')}`;
+    let x = state.oracleCache.get(key);
+    if (x === undefined) {
+      x = solveOracle({ curves: truth.channels.map((c, i) => scaleCurve(c.curve, factors[i] ?? 1)), budget: truth.budget, min, max });
+      if (state.oracleCache.size >= ORACLE_CACHE_SIZE) {
+        const oldest = state.oracleCache.keys().next();
+        if (!oldest.done) state.oracleCache.delete(oldest.value);
+      }
+      state.oracleCache.set(key, x);
+    }
+    const solution = x;
+    return Object.fromEntries(truth.channels.map((c, i) => [c.id, solution[i] ?? 0]));
   }
 
   /** The ground-truth portfolio. */
@@ -293,50 +367,15 @@ export class MarketSimulator {
     return this.state(portfolioId).truth;
   }
 
+  /** Days since the market's start (fractional); rejects a time that is not a finite number. */
+  private dayOf(time: number): number {
+    if (!Number.isFinite(time)) throw invalid(`time must be epoch milliseconds (got ${time})`);
+    return (time - this.start) / DAY;
+  }
+
   private state(portfolioId: string): PortfolioState {
     const state = this.portfolios.get(portfolioId);
     if (!state) throw new SpendflowError('PORTFOLIO_NOT_FOUND', `the simulator has no portfolio ${JSON.stringify(portfolioId)}`);
     return state;
   }
-}
-
-/** Makes every pending plan due at `time` effective, in order of time then version; drops those superseded. */
-function promote(state: PortfolioState, time: number): void {
-  for (const c of state.channels) {
-    if (c.pending.length === 0) continue;
-    const due = c.pending.filter((p) => p.effectiveFrom <= time);
-    if (due.length === 0) continue;
-    due.sort((a, b) => a.effectiveFrom - b.effectiveFrom || a.version - b.version);
-    for (const plan of due) {
-      if (plan.version > c.appliedVersion) {
-        c.planned = plan.budget;
-        c.appliedVersion = plan.version;
-      }
-    }
-    c.pending = c.pending.filter((p) => p.effectiveFrom > time && p.version > c.appliedVersion);
-  }
-}
-
-function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-/** Allocation → numbers in channel order; unknown channels are errors, missing ones 0 (or errors when `complete`). */
-function readAllocation(truth: SimPortfolio, allocation: Allocation, what: string, complete: boolean): number[] {
-  const ids = new Set(truth.channels.map((c) => c.id));
-  const unknown = Object.keys(allocation).find((id) => !ids.has(id));
-  if (unknown !== undefined) throw invalid(`${what}: portfolio ${truth.id} has no channel ${JSON.stringify(unknown)}`);
-  return truth.channels.map((c) => {
-    const v = ownEntry(allocation, c.id);
-    if (v === undefined && !complete) return 0;
-    if (v === undefined || !Number.isFinite(v) || v < 0) {
-      throw invalid(`${what}.${truth.id}.${c.id} must be a finite number >= 0 (got ${v})`);
-    }
-    return v;
-  });
-}
-
-/** The budget split evenly, clamped into the scenario's channel bounds. */
-function evenPlan(truth: SimPortfolio): number[] {
-  return evenSplit(truth.budget, truth.channels.map((c) => c.min ?? 0), truth.channels.map((c) => c.max ?? Infinity));
 }

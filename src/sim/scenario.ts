@@ -7,6 +7,7 @@ import { SpendflowError, describeProblems, type FieldProblem } from '../errors.t
 import { CURRENCY, FieldReader, IDENTIFIER, isPlainObject } from '../events/fields.ts';
 import { parseCurve } from '../model/curves/registry.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
+import { parseEffects, type ResponseEffect } from './effects.ts';
 
 export interface SimChannel {
   readonly id: string;
@@ -26,6 +27,11 @@ export interface SimChannel {
   readonly min?: number;
   /** Highest budget per period the matching config uses (optional; absent = no cap). */
   readonly max?: number;
+  /**
+   * Changes of the true response over simulated time (./effects.ts): each multiplies the curve's
+   * value by a factor of the day since the market's start; several multiply. Absent = stationary.
+   */
+  readonly effects?: readonly ResponseEffect[];
 }
 
 export interface SimPortfolio {
@@ -57,7 +63,7 @@ const PORTFOLIO_KEYS = [
   'id', 'currency', 'budget', 'periodMinutes', 'channels', 'baseline', 'weeklyAmplitude',
   'dailyAmplitude', 'noise', 'spendNoise', 'averageOrderValue',
 ] as const;
-const CHANNEL_KEYS = ['id', 'platform', 'curve', 'adstockDecay', 'cpm', 'ctr', 'min', 'max'] as const;
+const CHANNEL_KEYS = ['id', 'platform', 'curve', 'adstockDecay', 'cpm', 'ctr', 'min', 'max', 'effects'] as const;
 
 /**
  * Checks an untrusted value (e.g. the contents of `--scenario file.json`) and returns a typed
@@ -205,6 +211,8 @@ function readChannel(item: unknown, path: string, problems: FieldProblem[]): Sim
     ? { problems: [{ field: join(path, 'curve'), message: 'is required' }] }
     : parseCurve(item['curve'], join(path, 'curve'));
   problems.push(...parsed.problems);
+  const effects = item['effects'] === undefined ? undefined : parseEffects(item['effects'], join(path, 'effects'));
+  problems.push(...(effects?.problems ?? []));
   if (
     problems.length > before || id === undefined || platform === undefined || adstockDecay === undefined ||
     cpm === undefined || ctr === undefined || parsed.curve === undefined
@@ -215,5 +223,6 @@ function readChannel(item: unknown, path: string, problems: FieldProblem[]): Sim
     id, platform, curve: parsed.curve, adstockDecay, cpm, ctr,
     ...(min === undefined ? {} : { min }),
     ...(max === undefined ? {} : { max }),
+    ...(effects?.effects === undefined ? {} : { effects: effects.effects }),
   };
 }

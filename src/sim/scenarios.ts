@@ -5,6 +5,11 @@
  * demo-outdoor (USD 800). Its ground truth is chosen so the best split differs clearly from an even
  * split while staying inside the configured bounds: in demo-shop, search and shopping earn most,
  * social is S-shaped (little return below ~400, strong above) and display earns less than it costs.
+ *
+ * The other built-in scenarios are variants of it (./scenario-variants.ts): `demo-quiet` without
+ * seasonality or noise, and `demo-change-point`, `demo-drift`, `demo-outage` with response effects
+ * (./effects.ts) that make the best split move over time. The same variant applies to generated
+ * ground truth when the configured portfolios do not match the demo.
  */
 import type { PortfolioConfig } from '../config/types.ts';
 import { SpendflowError } from '../errors.ts';
@@ -12,10 +17,23 @@ import { curveValue } from '../model/curves/registry.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
 import { evenSplit } from './oracle.ts';
 import type { SimChannel, SimPortfolio, SimScenario } from './scenario.ts';
+import { scenarioVariants, type ScenarioName, scenarioNames } from './scenario-variants.ts';
 import { subStream } from './streams.ts';
 
-export const scenarioNames = ['demo', 'demo-quiet'] as const;
-export type ScenarioName = (typeof scenarioNames)[number];
+export { scenarioDescriptions, scenarioNames, type ScenarioName } from './scenario-variants.ts';
+
+/**
+ * The scenarios a closed-loop evaluation (`spendflow evaluate`) plays, by evaluation name: a
+ * stationary market, a change point, slow drift and an outage.
+ */
+export const evaluationScenarios = {
+  stationary: 'demo',
+  'change-point': 'demo-change-point',
+  drift: 'demo-drift',
+  outage: 'demo-outage',
+} as const satisfies Readonly<Record<string, ScenarioName>>;
+export type EvaluationScenarioName = keyof typeof evaluationScenarios;
+export const evaluationScenarioNames = Object.keys(evaluationScenarios) as EvaluationScenarioName[];
 
 const MARKET = { weeklyAmplitude: 0.15, dailyAmplitude: 0.25, noise: 0.05, spendNoise: 0.08 } as const;
 
@@ -54,15 +72,6 @@ function demoOutdoor(): SimPortfolio {
   };
 }
 
-const builders: { readonly [N in ScenarioName]: () => SimScenario } = {
-  demo: () => ({ name: 'demo', portfolios: [demoShop(), demoOutdoor()] }),
-  /** The demo without seasonality or noise: every tick is the expected value (exact test fixture). */
-  'demo-quiet': () => ({
-    name: 'demo-quiet',
-    portfolios: [demoShop(), demoOutdoor()].map((p) => ({ ...p, weeklyAmplitude: 0, dailyAmplitude: 0, noise: 0, spendNoise: 0 })),
-  }),
-};
-
 export function isScenarioName(name: string): name is ScenarioName {
   return (scenarioNames as readonly string[]).includes(name);
 }
@@ -74,7 +83,7 @@ export function builtInScenario(name: string): SimScenario {
       problems: [{ field: 'scenario', message: `must be one of ${scenarioNames.join(', ')}` }],
     });
   }
-  return builders[name]();
+  return { name, portfolios: [demoShop(), demoOutdoor()].map(scenarioVariants[name]) };
 }
 
 /**
@@ -97,7 +106,9 @@ export function scenarioMatches(scenario: SimScenario, portfolios: readonly Port
 
 /**
  * The named built-in scenario when it matches the configured portfolios, else ground truth
- * generated from the seed for them (`source` says which).
+ * generated from the seed for them (`source` says which), with the same variant applied: e.g.
+ * `demo-change-point` on other portfolios is generated truth with the same change-point rule
+ * (named `generated-demo-change-point`; plain `demo` gives `generated`).
  */
 export function resolveScenario(
   name: string,
@@ -106,9 +117,10 @@ export function resolveScenario(
   seed: number,
 ): { scenario: SimScenario; source: 'built-in' | 'generated' } {
   const builtIn = builtInScenario(name);
-  return scenarioMatches(builtIn, portfolios, periodMinutes)
-    ? { scenario: builtIn, source: 'built-in' }
-    : { scenario: scenarioFromPortfolios(portfolios, periodMinutes, seed), source: 'generated' };
+  if (scenarioMatches(builtIn, portfolios, periodMinutes)) return { scenario: builtIn, source: 'built-in' };
+  const generated = scenarioFromPortfolios(portfolios, periodMinutes, seed);
+  if (!isScenarioName(name) || name === 'demo') return { scenario: generated, source: 'generated' };
+  return { scenario: { name: `generated-${name}`, portfolios: generated.portfolios.map(scenarioVariants[name]) }, source: 'generated' };
 }
 
 /**
