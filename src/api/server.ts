@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { errorHandler } from './error-handler.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { modelRoutes } from './routes/model.ts';
 import { portfolioRoutes } from './routes/portfolios.ts';
 
 export interface ServerDeps {
@@ -25,5 +26,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.register(healthRoutes, deps);
   app.register(portfolioRoutes, deps);
+  app.register(modelRoutes, deps);
   return app;
 }

@@ -1,5 +1,6 @@
-/** `spendflow` commands: serve, simulate, fit, optimize, frontier. */
+/** `spendflow` commands: serve, simulate, fit, evaluate, optimize, frontier. */
 import { errorMessage, isSpendflowError } from '../errors.ts';
+import { evaluateCommand } from './evaluate.ts';
 import { fitCommand } from './fit.ts';
 import { serveCommand } from './serve.ts';
 import { frontierCommand, optimizeCommand } from './optimize.ts';
@@ -34,6 +35,12 @@ Usage:
       upper bound on the best possible objective and the gap to it, as JSON. With --model the
       channels are the fitted steady-state curves (budget per period), each capped at
       X × budget with --max-share.
+  spendflow evaluate [--scenario stationary|change-point|drift|outage|all] [--days 30] [--seeds 20]
+                     [--first-seed 1] [--policies spendflow,weekly-refit,historical,equal]
+                     [--config FILE]... [--json] [--quiet]
+      Closed-loop evaluation on the market simulator: each policy's true revenue as a share of the
+      dynamic oracle's (which knows the true curves of every moment). spendflow:thompson and
+      spendflow:off force exploration on or off. See docs/evaluation.md.
   spendflow frontier problem.json [--from 0.5] [--to 2] [--steps 16]
       The efficient frontier: the best response, spend and marginal ROI for budgets from
       --from× to --to× the problem's budget.
@@ -54,6 +61,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await simulateCommand(rest, io);
       case 'fit':
         return await fitCommand(rest, io);
+      case 'evaluate':
+        return await evaluateCommand(rest, io);
       case 'optimize':
         return await optimizeCommand(rest, io);
       case 'frontier':

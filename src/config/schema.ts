@@ -181,15 +181,35 @@ export const CONFIG_KEYS = [
   }),
   key('model.windowBuckets', {
     kind: 'integer', default: 336, min: 2,
-    doc: 'How many recent buckets the response-curve fit uses; older data is forgotten so the model follows changes in the market.',
+    doc: 'How many recent buckets the online model keeps and replays at every update; older buckets are dropped. Bounds memory and the cost of an update.',
+  }),
+  key('model.halfLifeBuckets', {
+    kind: 'number', default: 168, min: 0, minExclusive: true,
+    doc: 'Exponential forgetting: a bucket this many buckets old weighs half as much as the newest one, so the model follows a market that changes. Shorter follows faster but is noisier.',
   }),
   key('model.ridge', {
     kind: 'number', default: 1.0, min: 0,
-    doc: 'Pull of the fit towards the prior ROI. Larger values give more cautious curves while data is scarce; 0 turns the pull off.',
+    doc: 'Pull of the fit towards the prior ROI: the prior standard deviation of each channel\'s response is its prior value divided by the square root of this. Larger values give more cautious curves while data is scarce; 0 turns the pull off.',
   }),
   key('model.priorRoi', {
     kind: 'number', default: 1.5, min: 0, minExclusive: true,
     doc: 'ROI assumed before data arrives: revenue per unit of spend at the initial allocation.',
+  }),
+  key('model.shapeSteps', {
+    kind: 'integer', default: 1, min: 0, max: 20,
+    doc: 'Gauss-Newton steps on each channel\'s curve shape (adstock decay, half-saturation, steepness) per update; 0 keeps the shapes at their prior and learns only the response levels.',
+  }),
+  key('model.driftDetection', {
+    kind: 'boolean', default: true,
+    doc: 'Watch the one-step-ahead errors for a persistent shift (CUSUM); on an alarm, cut the model\'s memory of what changed (a channel\'s response or the baseline) so it re-learns quickly. Every detection is counted and explained.',
+  }),
+  key('model.driftThreshold', {
+    kind: 'number', default: 8, min: 1,
+    doc: 'CUSUM alarm level, in standard deviations of the one-step-ahead error. Lower detects changes sooner and raises more false alarms.',
+  }),
+  key('model.exploration', {
+    kind: 'enum', default: 'thompson', values: ['thompson', 'off'],
+    doc: 'thompson: optimise each reallocation against one draw from the model\'s posterior (Thompson sampling), so uncertain channels keep being tried within the guardrails; off: optimise against the mean curves. See docs/evaluation.md for when it pays.',
   }),
   key('optimizer.method', {
     kind: 'enum', default: 'auto', values: ['auto', 'annealing'],
@@ -298,6 +318,7 @@ export const PORTFOLIOS_SPEC = {
     { name: 'channels[].min', type: 'number >= 0', required: true, doc: 'Lowest budget per bucket the channel may get.' },
     { name: 'channels[].max', type: 'number or null', required: false, doc: 'Highest budget per bucket, at least `min`; null or omitted for no cap.' },
     { name: 'channels[].initialShare', type: 'number in [0, 1] or null', required: false, doc: 'Share of the budget before anything is learned. null or omitted channels split what the others leave evenly; shares add up to at most 1, and exactly 1 when every channel has one.' },
+    { name: 'channels[].attributed', type: 'boolean', required: false, doc: 'true when sales events name this channel (`channelId`) for the revenue it drove: the model then fits this channel on its attributed revenue and the other channels on the rest. Default false: every channel is learned from the portfolio\'s total revenue.' },
   ] satisfies FieldDoc[],
   default: DEFAULT_PORTFOLIOS,
 } as const;

@@ -15,6 +15,11 @@ export interface ChannelConfig {
   readonly max: number | null;
   /** Share of the budget before anything is learned; null to split what is left evenly. */
   readonly initialShare: number | null;
+  /**
+   * Sales events name this channel (channelId) when it drove them: the model fits the channel's
+   * curve on the revenue attributed to it, and the rest of the revenue on the other channels.
+   */
+  readonly attributed?: boolean;
 }
 
 export interface PortfolioConfig {
@@ -60,12 +65,22 @@ export interface Config {
   readonly model: {
     /** Closed buckets needed before the model may move money (learning phase). */
     readonly minBuckets: number;
-    /** How many recent buckets the fit uses. */
+    /** Most recent buckets the online model keeps for replay. */
     readonly windowBuckets: number;
+    /** Exponential forgetting: a bucket this many buckets old counts half as much as the newest. */
+    readonly halfLifeBuckets: number;
     /** Pull towards the prior ROI; larger = more cautious curves on little data. */
     readonly ridge: number;
     /** ROI assumed before data arrives (revenue per unit of spend at the initial allocation). */
     readonly priorRoi: number;
+    /** Gauss–Newton steps on the curve shapes per update. */
+    readonly shapeSteps: number;
+    /** Detect changes in the response and cut the memory of what changed. */
+    readonly driftDetection: boolean;
+    /** CUSUM alarm level in standard deviations of the one-step-ahead error. */
+    readonly driftThreshold: number;
+    /** thompson: optimise against one posterior draw (keeps learning); off: against the mean. */
+    readonly exploration: 'thompson' | 'off';
   };
   readonly optimizer: {
     /** auto: the certified solver; annealing: the general method from the current allocation. */

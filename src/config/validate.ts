@@ -91,7 +91,7 @@ export function checkKeyRelations(valid: (path: ConfigKeyPath) => unknown): Fiel
 }
 
 const PORTFOLIO_FIELDS = ['id', 'currency', 'budget', 'maxChange', 'channels'];
-const CHANNEL_FIELDS = ['id', 'platform', 'min', 'max', 'initialShare'];
+const CHANNEL_FIELDS = ['id', 'platform', 'min', 'max', 'initialShare', 'attributed'];
 
 function checkChannel(raw: unknown, path: string, problems: FieldProblem[]): ChannelConfig | undefined {
   if (!isPlainObject(raw)) {
@@ -105,13 +105,17 @@ function checkChannel(raw: unknown, path: string, problems: FieldProblem[]): Cha
   const min = r.number('min', { min: 0 });
   const max = r.number('max', { optional: true, min: 0 });
   const initialShare = r.number('initialShare', { optional: true, min: 0, max: 1 });
+  const attributed = raw['attributed'];
+  if (attributed !== undefined && attributed !== null && typeof attributed !== 'boolean') {
+    problems.push({ field: `${path}.attributed`, message: `must be true or false (got ${show(attributed)})` });
+  }
   problems.push(...r.problems);
   if (min !== undefined && max !== undefined && max < min) {
     problems.push({ field: `${path}.max`, message: `must be >= min (got max ${max} < min ${min})` });
     return undefined;
   }
   if (r.problems.length > 0 || id === undefined || platform === undefined || min === undefined) return undefined;
-  return { id, platform, min, max: max ?? null, initialShare: initialShare ?? null };
+  return { id, platform, min, max: max ?? null, initialShare: initialShare ?? null, ...(attributed === true ? { attributed: true } : {}) };
 }
 
 function checkChannels(raw: unknown, path: string, budget: number | undefined, problems: FieldProblem[]): ChannelConfig[] | undefined {

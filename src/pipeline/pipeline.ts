@@ -10,16 +10,24 @@ import type { Logger } from '../log.ts';
 import type { ReallocationEvent } from '../events/types.ts';
 import { PortfolioBuckets } from '../ingest/buckets.ts';
 import { PortfolioDirectory, deadLetterFor, decodeRecord, type Decoded } from '../ingest/decode.ts';
-import type { SpendObservation } from '../model/saturating-fit.ts';
+import type { OnlineModelState } from '../model/online/types.ts';
 import type { AllocationSink, DeadLetterSink, SourceRecord } from '../ports.ts';
+import { hashSeed, seededRandom } from '../random.ts';
 import { initialBudgets, type PortfolioAllocation } from './allocation-state.ts';
-import { decideReallocation, observationOf } from './reoptimize.ts';
+import { describeDrift } from './drift-note.ts';
+import { onlineModelOptions, stepPortfolioModel } from './portfolio-model.ts';
+import { decideReallocation } from './reoptimize.ts';
 import type { SignalBus } from './signals.ts';
 
 interface PortfolioRuntime {
   readonly config: PortfolioConfig;
   readonly buckets: PortfolioBuckets;
-  readonly history: SpendObservation[];
+  /** The online response model; null until the first bucket closes. */
+  model: OnlineModelState | null;
+  /** Why the last model update failed (the model is held until one succeeds). */
+  modelProblem: string | null;
+  /** What the model noticed (detected changes) since the last published reallocation: its reasons say it. */
+  notes: string[];
   bucketsSeen: number;
   rounds: number;
   allocation: PortfolioAllocation;
@@ -40,6 +48,8 @@ export interface PipelineDeps {
 export interface PortfolioView {
   readonly portfolio: PortfolioConfig;
   readonly allocation: PortfolioAllocation;
+  readonly model: OnlineModelState | null;
+  readonly modelProblem: string | null;
   readonly bucketsSeen: number;
   readonly watermark: number | null;
 }
@@ -56,6 +66,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const directory = new PortfolioDirectory(config.portfolios);
   const bucketMs = config.ingest.bucketMinutes * 60_000;
   const maxJumpMs = config.ingest.maxEventTimeJumpHours * 3_600_000;
+  const modelOptions = onlineModelOptions(config);
   const runtimes = new Map<string, PortfolioRuntime>();
   for (const p of config.portfolios) {
     runtimes.set(p.id, {
@@ -66,7 +77,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         maxTrackedIds: config.ingest.maxTrackedEventIds,
         idleMs: config.ingest.idleStreamSeconds * 1000,
       }),
-      history: [],
+      model: null,
+      modelProblem: null,
+      notes: [],
       bucketsSeen: 0,
       rounds: 0,
       allocation: {
@@ -145,15 +158,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function reoptimize(rt: PortfolioRuntime): Promise<void> {
     const started = performance.now();
     rt.rounds++;
+    // The draw is seeded by the data cut-off, so a replay after a restart explores alike.
+    const explore = config.model.exploration === 'thompson'
+      ? seededRandom(hashSeed(config.optimizer.seed, `thompson:${rt.config.id}:${rt.buckets.closedUntil}`))
+      : null;
     const decision = decideReallocation({
       portfolio: rt.config,
       current: rt.allocation,
-      history: rt.history,
+      model: rt.model,
+      modelProblem: rt.modelProblem,
       bucketsSeen: rt.bucketsSeen,
       watermark: rt.buckets.watermark,
       bucketMs,
       config,
       round: rt.rounds,
+      explore,
+      notes: rt.notes,
     });
     const previous = rt.allocation;
     if (decision.outcome === 'published') {
@@ -162,6 +182,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const next = { ...decision.allocation, version: Math.floor(rt.buckets.closedUntil / 1000) };
       rt.allocation = next;
       rt.pending = toEvents(rt, previous, next);
+      rt.notes = [];
     } else {
       rt.allocation = decision.allocation;
     }
@@ -170,6 +191,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       portfolioId: rt.config.id,
       outcome: decision.outcome,
       solver: decision.allocation.solver,
+      explored: decision.explored,
       durationSeconds: (performance.now() - started) / 1000,
     });
     await flush(rt);
@@ -228,12 +250,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const closed = rt.buckets.closeReady(arrivedAt);
     if (closed.length === 0) return;
     for (const bucket of closed) {
-      rt.history.push(observationOf(bucket));
       signals.emit({ type: 'bucket.closed', portfolioId: rt.config.id, bucketStart: bucket.start });
+      const step = stepPortfolioModel(rt.model, rt.config, bucket, modelOptions);
+      rt.model = step.state;
+      rt.modelProblem = step.ok ? null : step.problem;
+      signals.emit({ type: 'model.updated', portfolioId: rt.config.id, ok: step.ok, durationSeconds: step.durationSeconds, rmse: step.ok ? step.report.rmse : Number.NaN });
+      if (!step.ok) {
+        deps.log?.warn('model update failed; holding the last allocation', { portfolioId: rt.config.id, bucketStart: bucket.start, problem: step.problem });
+        continue;
+      }
+      for (const { event } of step.report.detected) {
+        rt.notes.push(describeDrift(event));
+        signals.emit({ type: 'drift.detected', portfolioId: rt.config.id, components: event.components });
+        deps.log?.info('response change detected', { portfolioId: rt.config.id, onset: new Date(event.onset).toISOString(), components: event.components, shift: event.shift });
+      }
     }
     rt.bucketsSeen += closed.length;
-    const excess = rt.history.length - config.model.windowBuckets;
-    if (excess > 0) rt.history.splice(0, excess);
     await reoptimize(rt);
   }
 
@@ -243,7 +275,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const rt = runtimes.get(id);
       if (!rt) return undefined;
       const wm = rt.buckets.watermark;
-      return { portfolio: rt.config, allocation: rt.allocation, bucketsSeen: rt.bucketsSeen, watermark: Number.isFinite(wm) ? wm : null };
+      return {
+        portfolio: rt.config,
+        allocation: rt.allocation,
+        model: rt.model,
+        modelProblem: rt.modelProblem,
+        bucketsSeen: rt.bucketsSeen,
+        watermark: Number.isFinite(wm) ? wm : null,
+      };
     },
     portfolioIds: () => [...runtimes.keys()],
   };

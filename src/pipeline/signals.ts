@@ -16,8 +16,12 @@ export type PipelineSignal =
       readonly portfolioId: string;
       readonly outcome: ReoptimizeOutcome;
       readonly solver: string;
+      /** Optimised against a posterior draw (Thompson sampling) rather than the mean curves. */
+      readonly explored: boolean;
       readonly durationSeconds: number;
     }
+  | { readonly type: 'model.updated'; readonly portfolioId: string; readonly ok: boolean; readonly durationSeconds: number; readonly rmse: number }
+  | { readonly type: 'drift.detected'; readonly portfolioId: string; readonly components: readonly string[] }
   | { readonly type: 'reallocation.published'; readonly portfolioId: string; readonly platform: string; readonly count: number };
 
 export type SignalListener = (signal: PipelineSignal) => void;

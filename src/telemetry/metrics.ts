@@ -48,9 +48,32 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
     labelNames: ['platform'] as const,
     registers,
   });
+  const modelUpdates = new Counter({
+    name: 'spendflow_model_updates_total',
+    help: 'Online model updates (one per closed bucket per portfolio), by result (ok, failed: the last allocation is held).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const modelDuration = new Histogram({
+    name: 'spendflow_model_update_duration_seconds',
+    help: 'Time to absorb one closed bucket into a portfolio\'s online model.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers,
+  });
+  const drift = new Counter({
+    name: 'spendflow_drift_detections_total',
+    help: 'Changes in a portfolio\'s response detected by the model (each cuts the memory of what changed).',
+    registers,
+  });
+  const explored = new Counter({
+    name: 'spendflow_exploration_draws_total',
+    help: 'Reoptimizations made against a posterior draw of the curves (Thompson sampling) instead of the mean.',
+    registers,
+  });
   // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
   for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result).inc(0);
   for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome).inc(0);
+  for (const result of ['ok', 'failed']) modelUpdates.labels(result).inc(0);
   for (const reason of ['malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel', 'internal']) invalid.labels(reason).inc(0);
 
   return signals.on((s: PipelineSignal) => {
@@ -70,6 +93,14 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
       case 'reoptimized':
         reoptimizations.labels(s.outcome).inc();
         duration.observe(s.durationSeconds);
+        if (s.explored) explored.inc();
+        break;
+      case 'model.updated':
+        modelUpdates.labels(s.ok ? 'ok' : 'failed').inc();
+        modelDuration.observe(s.durationSeconds);
+        break;
+      case 'drift.detected':
+        drift.inc();
         break;
       case 'reallocation.published':
         published.labels(s.platform).inc(s.count);

@@ -17,9 +17,11 @@ describe('closed loop on the demo market', () => {
       const portfolio = config.portfolios.find((p) => p.id === o.portfolioId)!;
       // The oracle is the best allocation under the same bounds: nobody beats it.
       expect(o.final).toBeLessThanOrEqual(o.oracle * (1 + 1e-9));
-      // Better than the even split it started from, by at least a quarter of what was possible.
+      // Better than the even split it started from, by most of what was possible, and within 1%
+      // of the best revenue (the first model, without adstock or S-shapes, closed 43% on demo-shop).
       const closed = (o.final - o.initial) / (o.oracle - o.initial);
-      expect(closed, `${o.portfolioId}: closed ${(closed * 100).toFixed(1)}% of the gap`).toBeGreaterThan(0.25);
+      expect(closed, `${o.portfolioId}: closed ${(closed * 100).toFixed(1)}% of the gap`).toBeGreaterThan(0.8);
+      expect(o.final / o.oracle, `${o.portfolioId}: share of the oracle`).toBeGreaterThan(0.99);
       const total = Object.values(o.finalAllocation).reduce((s, v) => s + v, 0);
       expect(total).toBeCloseTo(portfolio.budget, 2);
     }

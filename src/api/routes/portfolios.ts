@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SpendflowError } from '../../errors.ts';
+import type { PortfolioView } from '../../pipeline/pipeline.ts';
 import type { ServerDeps } from '../server.ts';
 
 const channelAllocation = {
@@ -41,26 +42,34 @@ const allocationResponse = {
   required: ['portfolioId', 'currency', 'budget', 'version', 'status', 'channels'],
 } as const;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+
+export const portfolioParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['id'],
+} as const;
+
+/** The portfolio's view, or PORTFOLIO_NOT_FOUND naming the known ones. */
+export function portfolioView(deps: ServerDeps, id: string): PortfolioView {
+  const view = deps.pipeline.portfolio(id);
+  if (!view) {
+    throw new SpendflowError('PORTFOLIO_NOT_FOUND', `portfolio "${id}" is not configured`, {
+      problems: [{ field: 'id', message: `known portfolios: ${deps.pipeline.portfolioIds().join(', ')}` }],
+    });
+  }
+  return view;
+}
 
 export async function portfolioRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/v1/portfolios/:id/allocation',
     {
-      schema: {
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] },
-        response: { 200: allocationResponse },
-      },
+      schema: { params: portfolioParams, response: { 200: allocationResponse } },
     },
     async (req) => {
-      const view = deps.pipeline.portfolio(req.params.id);
-      if (!view) {
-        throw new SpendflowError('PORTFOLIO_NOT_FOUND', `portfolio "${req.params.id}" is not configured`, {
-          problems: [{ field: 'id', message: `known portfolios: ${deps.pipeline.portfolioIds().join(', ')}` }],
-        });
-      }
-      const { portfolio, allocation } = view;
+      const { portfolio, allocation, ...view } = portfolioView(deps, req.params.id);
       const total = Object.values(allocation.budgets).reduce((s, v) => s + v, 0);
       return {
         portfolioId: portfolio.id,

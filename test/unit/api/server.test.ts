@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../../src/api/server.ts';
+import { buildMarket } from '../../../src/app.ts';
+import { builtInScenario } from '../../../src/sim/scenarios.ts';
 import { InProcessBus } from '../../../src/bus/in-process-bus.ts';
 import { loadConfig } from '../../../src/config/loader.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
@@ -60,7 +62,7 @@ describe('HTTP API', () => {
     const { app, signals } = server();
     signals.emit({ type: 'dead_letter.sent', reason: 'malformed_json' });
     signals.emit({ type: 'event.consumed', kind: 'spend', result: 'invalid' });
-    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', durationSeconds: 0.01 });
+    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01 });
     signals.emit({ type: 'reallocation.published', portfolioId: 'demo-shop', platform: 'meta', count: 2 });
     const res = await app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -73,6 +75,42 @@ describe('HTTP API', () => {
     // Series that have not happened yet are exported as 0, so dashboards and alerts see them.
     expect(res.body).toContain('spendflow_invalid_events_total{reason="unknown_portfolio"} 0');
     expect(res.body).toContain('spendflow_reoptimizations_total{outcome="held"} 0');
+  });
+
+  it('GET /v1/portfolios/:id/model explains the fitted model: contributions add up, intervals bracket, curves rise', async () => {
+    const { app, config, pipeline } = server();
+    const before = await app.inject({ url: '/v1/portfolios/demo-shop/model' });
+    expect(before.statusCode).toBe(200);
+    expect(before.json()).toMatchObject({ status: 'none', channels: [], changes: [] });
+    const market = buildMarket(config, builtInScenario('demo'), Date.parse('2026-03-02T00:00:00Z'));
+    for (let i = 0; i < (30 * 60) / config.simulator.tickMinutes; i++) {
+      for (const r of market.step()) await pipeline.handle({ topic: r.topic, kind: r.topic, key: r.key, value: JSON.stringify(r.value) });
+    }
+    const res = await app.inject({ url: '/v1/portfolios/demo-shop/model' });
+    expect(res.statusCode).toBe(200);
+    type Est = { mean: number; low: number; high: number };
+    const body = res.json() as {
+      status: string; bucketsSeen: number; expectedRevenue: Est; baseline: Est; detections: number;
+      channels: { channelId: string; spend: number; contribution: Est; roi: Est; marginalRoi: Est; spendShare: number; points: { spend: number; response: number; low: number; high: number }[] }[];
+    };
+    expect(body.status).toBe('fitted');
+    expect(body.bucketsSeen).toBeGreaterThanOrEqual(28);
+    const shop = config.portfolios.find((p) => p.id === 'demo-shop')!;
+    expect(body.channels.map((c) => c.channelId)).toEqual(shop.channels.map((c) => c.id));
+    const media = body.channels.reduce((s, c) => s + c.contribution.mean, 0);
+    // Additive model: the forecast is the baseline plus every channel's contribution (its Shapley value).
+    expect(body.expectedRevenue.mean).toBeCloseTo(body.baseline.mean + media, 6);
+    expect(body.channels.reduce((s, c) => s + c.spendShare, 0)).toBeCloseTo(1, 9);
+    for (const c of body.channels) {
+      for (const e of [c.contribution, c.roi, c.marginalRoi]) {
+        expect(e.low).toBeLessThanOrEqual(e.mean);
+        expect(e.high).toBeGreaterThanOrEqual(e.mean);
+      }
+      if (c.spend > 0) expect(c.roi.mean).toBeCloseTo(c.contribution.mean / c.spend, 9);
+      expect(c.points[0]).toMatchObject({ spend: 0, response: 0 });
+      for (let i = 1; i < c.points.length; i++) expect(c.points[i]!.response).toBeGreaterThanOrEqual(c.points[i - 1]!.response);
+    }
+    expect((await app.inject({ url: '/v1/portfolios/nope/model' })).statusCode).toBe(404);
   });
 
   it('unknown routes are 404 in the same error shape', async () => {

@@ -35,8 +35,8 @@ function harness(overrides: unknown = {}) {
     const record: SourceRecord = { topic: kind === 'spend' ? t.spend : t.sales, kind, key, value: typeof value === 'string' ? value : JSON.stringify(value) };
     await pipeline.handle(record);
   };
-  const simulate = async (hours: number) => {
-    const market = buildMarket(config, builtInScenario('demo'), START);
+  const simulate = async (hours: number, scenario = 'demo') => {
+    const market = buildMarket(config, builtInScenario(scenario), START);
     const ticks = (hours * 60) / config.simulator.tickMinutes;
     for (let i = 0; i < ticks; i++) for (const r of market.step()) await feed(r.topic, r.value, r.key);
   };
@@ -222,4 +222,30 @@ describe('pipeline: optimizer method', () => {
       expect(e.gap!).toBeLessThan(1);
     }
   });
+});
+
+describe('pipeline: the online model', () => {
+  it('updates the model once per closed bucket and publishes allocations that follow it', async () => {
+    const h = harness();
+    await h.simulate(30);
+    const updates = h.signals.filter((s) => s.type === 'model.updated' && s.portfolioId === 'demo-shop');
+    expect(updates.length).toBe(h.pipeline.portfolio('demo-shop')!.bucketsSeen);
+    expect(updates.every((s) => s.type === 'model.updated' && s.ok)).toBe(true);
+    const model = h.pipeline.portfolio('demo-shop')!.model!;
+    expect(model.updates).toBe(updates.length);
+    // The state is plain data: it survives JSON unchanged (the next issue snapshots it).
+    expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+  });
+
+  it('notices when a channel loses response, counts it, and says so in the reasons', async () => {
+    const h = harness();
+    await h.simulate(11 * 24, 'demo-change-point');
+    const detected = h.signals.filter((s) => s.type === 'drift.detected' && s.portfolioId === 'demo-shop');
+    expect(detected.length).toBeGreaterThanOrEqual(1);
+    // The change is on day 10 (social loses 40%): nothing before it is flagged.
+    const noted = h.reallocations().filter((e) => e.portfolioId === 'demo-shop' && e.reason.includes('change detected'));
+    expect(noted.length).toBeGreaterThan(0);
+    for (const e of noted) expect(Date.parse(e.dataUntil)).toBeGreaterThan(START + 10 * 86_400_000);
+    expect(noted[0]!.reason).toMatch(/revenue \d+% below the model since 2026-03-12 \d\d:00 UTC, from /);
+  }, 60_000);
 });
