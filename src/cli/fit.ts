@@ -3,47 +3,29 @@
  * the batch fit of the response model from a history file.
  *
  * 1. read and prepare the history (../model/data): every problem at once, exit 2;
- * 2. optionally (`--cv`) rolling-origin cross-validation of the prior strength inside the
- *    training periods: 3 folds × priorStrength ∈ {0.3, 1, 3};
- * 3. fit on the first (1 − holdout) of the periods and score the rest with `predict` (MAPE,
- *    NRMSE, R²), next to a ridge regression on the same features (../model/fit/ridge-baseline.ts);
- * 4. refit on every period (unless `--no-refit`) and write model.json atomically (tmp + rename).
+ * 2. fit it with ../model/fit/fit-history.ts: rolling-origin cross-validation of the
+ *    hyperparameters inside the training periods (on by default; `--no-cv` turns it off), a
+ *    hold-out score on the last `--holdout` share of the periods next to the ridge baseline, a
+ *    refit on every period (unless `--no-refit`) and a Bayesian-bootstrap ensemble for intervals
+ *    (`--bootstrap N`, 0 turns it off);
+ * 3. write model.json (spendflow-model/2) atomically (tmp + rename) and print a summary, or the
+ *    whole report as JSON with `--json`.
  *
- * Progress goes to stderr: a bar when stdout is a terminal, plain lines otherwise. It advances
- * when each fit finishes (counted in optimizer steps): the fit itself reports no progress.
+ * Progress goes to stderr, counted in optimizer steps: a bar when stderr is a terminal, plain
+ * lines (one per ~10%) otherwise; `--quiet` silences it.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SpendflowError } from '../errors.ts';
 import { parseCsv } from '../model/data/csv.ts';
-import { prepareHistory, type PreparedHistory } from '../model/data/prepare-history.ts';
-import { FIT_DEFAULTS, fitAdditiveModel } from '../model/fit/additive-model.ts';
+import { prepareHistory } from '../model/data/prepare-history.ts';
+import { DEFAULT_GRID, type Grid } from '../model/fit/cross-validation.ts';
 import { defaultSeasonality } from '../model/fit/features.ts';
-import { mape, nrmse, r2 } from '../model/fit/metrics.ts';
-import {
-  buildModelFile,
-  type CrossValidationFold,
-  type CrossValidationReport,
-  type HoldoutReport,
-  type ModelFile,
-} from '../model/fit/model-file.ts';
-import { predict } from '../model/fit/predict.ts';
-import { fitRidgeBaseline, RIDGE_DEFAULT_LAMBDA } from '../model/fit/ridge-baseline.ts';
-import type { FitData, FitOptions } from '../model/fit/types.ts';
+import { FALLBACK_CANDIDATE, fitHistory, HISTORY_FIT_DEFAULTS } from '../model/fit/fit-history.ts';
+import { ADSTOCK_FAMILIES, SATURATION_FAMILIES, type AdstockFamily, type SaturationFamily } from '../model/fit/members.ts';
+import { buildModelFile, type ModelFile } from '../model/fit/model-file.ts';
+import { maxSpendPerChannel } from '../model/fit/response-curve.ts';
 import type { CliIo } from './index.ts';
-
-const CV_PRIOR_STRENGTHS = [0.3, 1, 3] as const;
-const CV_FOLDS = 3;
-
-/** The first `periods` periods of the history as fit data. */
-function head(history: PreparedHistory, periods: number): FitData {
-  const cut = (values: Float64Array) => values.subarray(0, periods);
-  return {
-    target: cut(history.target),
-    spend: Object.fromEntries(Object.entries(history.spend).map(([name, values]) => [name, cut(values)])),
-    controls: { names: history.controls.names, values: history.controls.values.map(cut) },
-  };
-}
 
 function list(raw: string | undefined): string[] {
   return (raw ?? '')
@@ -58,42 +40,49 @@ function numberFlag(name: string, raw: string, check: (v: number) => boolean, ru
   return v;
 }
 
+function integerFlag(name: string, raw: string | undefined, fallback: number, min: number): number {
+  return raw === undefined ? fallback : numberFlag(name, raw, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
+}
+
+function familyFlag<F extends string>(name: string, raw: string, families: readonly F[], fallback: readonly F[]): readonly F[] {
+  if (raw === 'auto') return families;
+  if ((families as readonly string[]).includes(raw)) return [raw as F];
+  if (raw === '') return fallback;
+  throw new SpendflowError('INPUT_INVALID', `--${name} must be one of ${[...families, 'auto'].join(', ')} (got "${raw}")`);
+}
+
 /** Progress on stderr, in optimizer steps: a redrawn bar on a terminal, a line per ~10% otherwise. */
 class Progress {
-  private done = 0;
   private lastDecile = -1;
+  private finished = false;
   constructor(
     private readonly io: CliIo,
-    private readonly total: number,
     private readonly tty: boolean,
     private readonly quiet: boolean,
   ) {}
 
-  stage(label: string): void {
-    if (this.quiet) return;
-    if (this.tty) this.draw(label);
-    else this.io.stderr.write(`fit: ${label}…\n`);
-  }
-
-  advance(steps: number, label: string): void {
-    this.done = Math.min(this.total, this.done + steps);
-    if (this.quiet) return;
+  update(done: number, total: number, label: string): void {
+    if (this.quiet || this.finished) return;
     if (this.tty) {
-      this.draw(label);
-      if (this.done >= this.total) this.io.stderr.write('\n');
+      const width = 30;
+      const filled = Math.round((width * done) / total);
+      this.io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} steps  ${label.padEnd(24)}`);
+      if (done >= total) {
+        this.io.stderr.write('\n');
+        this.finished = true;
+      }
       return;
     }
-    const decile = Math.floor((10 * this.done) / this.total);
+    const decile = Math.floor((10 * done) / total);
     if (decile > this.lastDecile) {
       this.lastDecile = decile;
-      this.io.stderr.write(`fit: ${Math.round((100 * this.done) / this.total)}% (${this.done}/${this.total} steps) ${label}\n`);
+      this.io.stderr.write(`fit: ${Math.round((100 * done) / total)}% (${done}/${total} steps) ${label}\n`);
+      if (done >= total) this.finished = true;
     }
   }
 
-  private draw(label: string): void {
-    const width = 30;
-    const filled = Math.round((width * this.done) / this.total);
-    this.io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} steps  ${label.padEnd(40)}`);
+  line(text: string): void {
+    if (!this.quiet) this.io.stderr.write(`fit: ${text}\n`);
   }
 }
 
@@ -117,25 +106,41 @@ const money = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocal
 
 function summary(report: FitReport): string {
   const m = report.model;
+  const h = m.holdout;
   const lines = [
     `fitted ${Object.keys(m.channels).length} channels on ${m.periods} ${m.frequency} periods (${m.refit === 'all-data' ? 'refit on all data' : 'train-only fit saved'}); wrote ${report.out}`,
+    `model: ${m.training.adstock} adstock, ${m.training.saturation} curves, prior strength ${m.training.priorStrength}`,
     '',
-    `hold-out (last ${m.holdout.periods} periods):  model NRMSE ${fmt(m.holdout.nrmse)}  MAPE ${fmt(m.holdout.mape)}  R² ${fmt(m.holdout.r2)}`,
-    `                                 ridge NRMSE ${fmt(m.holdout.ridgeNrmse)}  MAPE ${fmt(m.holdout.ridgeMape)}  R² ${fmt(m.holdout.ridgeR2)}  (λ=${m.holdout.ridgeLambda})`,
-    '',
-    `${'channel'.padEnd(16)}${'spend'.padStart(14)}${'contribution'.padStart(16)}${'roi'.padStart(8)}${'mROI'.padStart(8)}${'spend%'.padStart(8)}${'effect%'.padStart(9)}`,
+    `hold-out (last ${h.periods} periods):  model NRMSE ${fmt(h.nrmse)}  MAPE ${fmt(h.mape)}  R² ${fmt(h.r2)}`,
+    `                                 ridge NRMSE ${fmt(h.ridgeNrmse)}  MAPE ${fmt(h.ridgeMape)}  R² ${fmt(h.ridgeR2)}  (λ=${h.ridgeLambda})`,
   ];
+  if (h.ridgeCv !== null) lines.push(`                                 ridge NRMSE ${fmt(h.ridgeCv.nrmse)}  MAPE ${fmt(h.ridgeCv.mape)}  R² ${fmt(h.ridgeCv.r2)}  (λ=${h.ridgeCv.lambda}, chosen by the same CV)`);
+  const level = m.uncertainty === null ? '' : ` (${Math.round(100 * m.uncertainty.level)}% interval)`;
+  lines.push(
+    '',
+    `${'channel'.padEnd(16)}${'spend'.padStart(14)}${'contribution'.padStart(16)}${'roi'.padStart(8)}${`roi interval${level}`.padStart(30)}${'mROI'.padStart(8)}${'spend%'.padStart(8)}${'effect%'.padStart(9)}`,
+  );
   for (const [id, c] of Object.entries(m.channels)) {
     const share = m.shares[id];
+    const band = c.intervals === null ? 'n/a' : `[${fmt(c.intervals.roi.lower, 2)}, ${fmt(c.intervals.roi.upper, 2)}]`;
     lines.push(
-      `${id.padEnd(16)}${money(c.spend).padStart(14)}${money(c.contribution).padStart(16)}${fmt(c.roi, 2).padStart(8)}${fmt(c.marginalRoi, 2).padStart(8)}` +
+      `${id.padEnd(16)}${money(c.spend).padStart(14)}${money(c.contribution).padStart(16)}${fmt(c.roi, 2).padStart(8)}${band.padStart(30)}${fmt(c.marginalRoi, 2).padStart(8)}` +
         `${fmt(100 * (share?.spendShare ?? 0), 1).padStart(8)}${fmt(100 * (share?.effectShare ?? 0), 1).padStart(9)}`,
     );
   }
-  if (m.crossValidation !== null) {
-    const cv = m.crossValidation;
-    const means = CV_PRIOR_STRENGTHS.map((p) => `${p}: ${fmt(cv.meanNrmse[String(p)] ?? Number.NaN)}`).join(', ');
-    lines.push('', `cross-validation (${CV_FOLDS} rolling-origin folds): mean NRMSE by priorStrength ${means}; chose ${m.crossValidation.chosen.priorStrength}`);
+  if (m.uncertainty !== null) {
+    const e = m.uncertainty.expectedRevenue;
+    lines.push('', `expected revenue per period at the recent spend (${money(e.spendPerPeriod)}): ${money(e.total.median)} [${money(e.total.lower)}, ${money(e.total.upper)}], of which media ${money(e.media.median)} [${money(e.media.lower)}, ${money(e.media.upper)}]`);
+  }
+  const cv = m.crossValidation;
+  if (cv !== null) {
+    lines.push('', `cross-validation (${cv.folds.length} rolling-origin folds inside the training periods, ${cv.members} members in one batch): mean validation NRMSE`);
+    for (const c of cv.candidates) {
+      const chosen = c.adstock === cv.chosen.adstock && c.saturation === cv.chosen.saturation && c.strength === cv.chosen.strength;
+      lines.push(`  ${chosen ? '*' : ' '} ${c.adstock}/${c.saturation} strength ${String(c.strength).padEnd(5)} ${fmt(c.meanNrmse)}  folds ${c.folds.map((f) => fmt(f.nrmse)).join(' ')}`);
+    }
+  } else {
+    lines.push('', 'cross-validation: off');
   }
   lines.push('', `${report.seconds.toFixed(1)} s`);
   return lines.join('\n');
@@ -162,9 +167,15 @@ export async function fitCommand(argv: readonly string[], io: CliIo): Promise<nu
       missing: { type: 'string', default: 'drop' },
       holdout: { type: 'string', default: '0.2' },
       steps: { type: 'string' },
-      members: { type: 'string' },
+      'cv-steps': { type: 'string' },
+      'bootstrap-steps': { type: 'string' },
+      bootstrap: { type: 'string' },
+      seed: { type: 'string' },
+      adstock: { type: 'string', default: '' },
+      curve: { type: 'string', default: '' },
       'prior-strength': { type: 'string' },
-      cv: { type: 'boolean', default: false },
+      cv: { type: 'boolean', default: true },
+      'no-cv': { type: 'boolean', default: false },
       'no-refit': { type: 'boolean', default: false },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -183,11 +194,21 @@ export async function fitCommand(argv: readonly string[], io: CliIo): Promise<nu
     });
   }
   if (values.missing !== 'drop' && values.missing !== 'impute') throw new SpendflowError('INPUT_INVALID', `--missing must be drop or impute (got "${values.missing}")`);
+  const d = HISTORY_FIT_DEFAULTS;
   const holdoutShare = numberFlag('holdout', values.holdout, (v) => v > 0 && v < 0.5, 'a number in (0, 0.5)');
-  const steps = values.steps === undefined ? FIT_DEFAULTS.steps : numberFlag('steps', values.steps, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-  const members = values.members === undefined ? FIT_DEFAULTS.members : numberFlag('members', values.members, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-  const fixedPrior = values['prior-strength'] === undefined ? undefined : numberFlag('prior-strength', values['prior-strength'], (v) => v >= 0, 'a number ≥ 0');
-  if (fixedPrior !== undefined && values.cv) throw new SpendflowError('INPUT_INVALID', '--prior-strength and --cv exclude each other (--cv chooses it)');
+  const steps = integerFlag('steps', values.steps, d.steps, 1);
+  const cvSteps = integerFlag('cv-steps', values['cv-steps'], d.cvSteps, 1);
+  const bootstrapSteps = integerFlag('bootstrap-steps', values['bootstrap-steps'], d.bootstrapSteps, 1);
+  const bootstrap = integerFlag('bootstrap', values.bootstrap, d.bootstrap, 0);
+  const seed = integerFlag('seed', values.seed, d.seed, 0);
+  const strengths = values['prior-strength'] === undefined ? DEFAULT_GRID.strength : [numberFlag('prior-strength', values['prior-strength'], (v) => v >= 0, 'a number ≥ 0')];
+  const adstock = familyFlag<AdstockFamily>('adstock', values.adstock, ADSTOCK_FAMILIES, DEFAULT_GRID.adstock);
+  const saturation = familyFlag<SaturationFamily>('curve', values.curve, SATURATION_FAMILIES, DEFAULT_GRID.saturation);
+  const grid: Grid = { ...DEFAULT_GRID, adstock, saturation, strength: strengths };
+  const crossValidation = values.cv && !values['no-cv'];
+  if (!crossValidation && (adstock.length > 1 || saturation.length > 1)) {
+    throw new SpendflowError('INPUT_INVALID', '--adstock auto and --curve auto need cross-validation (drop --no-cv)');
+  }
   const out = values.out ?? '';
 
   let text: string;
@@ -204,87 +225,32 @@ export async function fitCommand(argv: readonly string[], io: CliIo): Promise<nu
     missing: values.missing,
   });
   const n = history.target.length;
-  const holdoutPeriods = Math.max(2, Math.round(n * holdoutShare));
-  const trainPeriods = n - holdoutPeriods;
+  const trainPeriods = n - Math.max(2, Math.round(n * holdoutShare));
   if (trainPeriods < 10) {
     throw new SpendflowError('INPUT_INVALID', `too little history: ${n} periods leave ${trainPeriods} to train on after the hold-out (need at least 10)`);
   }
 
-  const seasonality = defaultSeasonality(history.frequency);
-  const base: FitOptions = { steps, members, seasonality };
-  const cvSteps = Math.max(1, Math.round(steps / 2));
-  const cvMembers = Math.max(1, Math.min(2, members));
-  const foldLength = Math.max(2, Math.round(trainPeriods * 0.1));
-  const cvOn = values.cv && trainPeriods - CV_FOLDS * foldLength >= 10;
-  const refit = !values['no-refit'];
-  const total = (cvOn ? CV_FOLDS * CV_PRIOR_STRENGTHS.length * cvSteps : 0) + steps * (refit ? 2 : 1);
-  const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
-  const progress = new Progress(io, total, tty, values.quiet);
-  if (values.cv && !cvOn) io.stderr.write('fit: too little history for cross-validation; skipped\n');
-
-  let priorStrength = fixedPrior ?? 1;
-  let crossValidation: CrossValidationReport | null = null;
-  if (cvOn) {
-    const folds: CrossValidationFold[] = [];
-    for (let f = 0; f < CV_FOLDS; f++) {
-      const origin = trainPeriods - (CV_FOLDS - f) * foldLength;
-      const window = head(history, origin + foldLength);
-      for (const strength of CV_PRIOR_STRENGTHS) {
-        progress.stage(`cv fold ${f + 1}/${CV_FOLDS}, priorStrength ${strength}`);
-        const model = await fitAdditiveModel(head(history, origin), { ...base, steps: cvSteps, members: cvMembers, priorStrength: strength });
-        const predicted = predict(model, window).subarray(origin);
-        folds.push({ fold: f + 1, trainPeriods: origin, validationPeriods: foldLength, priorStrength: strength, nrmse: nrmse(window.target.subarray(origin), predicted) });
-        progress.advance(cvSteps, `cv fold ${f + 1}/${CV_FOLDS}, priorStrength ${strength}`);
-      }
-    }
-    const meanNrmse = Object.fromEntries(
-      CV_PRIOR_STRENGTHS.map((strength) => {
-        const errors = folds.filter((fold) => fold.priorStrength === strength).map((fold) => fold.nrmse);
-        return [String(strength), errors.reduce((s, v) => s + v, 0) / errors.length];
-      }),
-    );
-    priorStrength = CV_PRIOR_STRENGTHS.reduce((best, strength) => ((meanNrmse[String(strength)] ?? Infinity) < (meanNrmse[String(best)] ?? Infinity) ? strength : best), 1);
-    crossValidation = { folds, meanNrmse, chosen: { priorStrength }, steps: cvSteps };
-  }
-
-  progress.stage(`fitting ${trainPeriods} training periods`);
-  const trainModel = await fitAdditiveModel(head(history, trainPeriods), { ...base, priorStrength });
-  progress.advance(steps, 'hold-out fit done');
-  const all = head(history, n);
-  const actual = history.target.subarray(trainPeriods);
-  const predicted = predict(trainModel, all).subarray(trainPeriods);
-  const ridge = fitRidgeBaseline(all, trainPeriods, { seasonality, lambda: RIDGE_DEFAULT_LAMBDA });
-  const ridgePredicted = ridge.predictions.subarray(trainPeriods);
-  const holdout: HoldoutReport = {
-    share: holdoutShare,
-    trainPeriods,
-    periods: holdoutPeriods,
-    mape: mape(actual, predicted),
-    nrmse: nrmse(actual, predicted),
-    r2: r2(actual, predicted),
-    ridgeNrmse: nrmse(actual, ridgePredicted),
-    ridgeMape: mape(actual, ridgePredicted),
-    ridgeR2: r2(actual, ridgePredicted),
-    ridgeLambda: ridge.lambda,
-  };
-
-  let finalModel = trainModel;
-  if (refit) {
-    progress.stage(`refitting on all ${n} periods`);
-    finalModel = await fitAdditiveModel(all, { ...base, priorStrength });
-    progress.advance(steps, 'refit done');
-  }
-  const maxObservedSpend = Object.fromEntries(Object.entries(history.spend).map(([name, values]) => [name, values.reduce((m, v) => Math.max(m, v), 0)]));
-  const model = buildModelFile({
-    model: finalModel,
-    frequency: history.frequency,
-    periodMs: history.periodMs,
-    refit: refit ? 'all-data' : 'train-only',
-    maxObservedSpend,
-    holdout,
-    priorStrength,
-    crossValidation,
-  });
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const progress = new Progress(io, tty, values.quiet);
+  const fit = await fitHistory(
+    { target: history.target, spend: history.spend, controls: history.controls },
+    {
+      seasonality: defaultSeasonality(history.frequency),
+      holdoutShare,
+      crossValidation,
+      grid,
+      candidate: { ...FALLBACK_CANDIDATE, adstock: adstock[0] ?? 'geometric', saturation: saturation[0] ?? 'hill', strength: strengths[0] ?? FALLBACK_CANDIDATE.strength },
+      cvSteps,
+      steps,
+      bootstrapSteps,
+      bootstrap,
+      seed,
+      refit: !values['no-refit'],
+      onProgress: (done, total, stage) => progress.update(done, total, stage),
+    },
+  );
+  if (crossValidation && fit.crossValidation === null) progress.line('too little history for cross-validation; skipped');
+  const model = buildModelFile({ fit, frequency: history.frequency, periodMs: history.periodMs, maxObservedSpend: maxSpendPerChannel(history.spend) });
   writeAtomically(out, JSON.stringify(model, null, 2) + '\n');
 
   const report: FitReport = {

@@ -86,7 +86,7 @@ describe('batch fit recovery: 104 weeks, 10% noise, seeds 1–5', () => {
         const fitted = fit.model.channels.find((c) => c.name === truth.name);
         if (fitted === undefined) throw new Error(`channel ${truth.name} missing from the fit`);
         const spend = sim.spend[truth.name] ?? new Float64Array(0);
-        const trueRoi = (sim.contributions[truth.name] ?? []).reduce((s, v) => s + v, 0) / spend.reduce((s, v) => s + v, 0);
+        const trueRoi = (sim.contributions[truth.name] ?? new Float64Array(0)).reduce((s, v) => s + v, 0) / spend.reduce((s, v) => s + v, 0);
         const active = [...spend].filter((v) => v > 0);
         const lo = Math.min(...active);
         const hi = Math.max(...active);

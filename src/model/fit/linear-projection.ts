@@ -1,53 +1,51 @@
 /**
- * The model is linear in the baseline coefficients and the channels' β once θ, k and s are fixed,
- * so those can be solved exactly instead of walked to by Adam (variable projection). Adam alone is
- * slow along the intercept-versus-β ridge: a Hill curve that is nearly flat over the data trades
- * revenue with the intercept almost one for one.
+ * The model is linear in the baseline coefficients and the channels' β once the adstock and curve
+ * parameters are fixed, so those can be solved exactly instead of walked to by Adam (variable
+ * projection). Adam alone is slow along the intercept-versus-β ridge: a curve that is nearly flat
+ * over the data trades revenue with the intercept almost one for one.
  *
- * `projectLinear` solves the ridge least squares
- *   min_w ‖y − X·w‖² + Σ_j ridge_j·w_j²,   X = [baseline features | media features]
- * with β ≥ 0 by a small active set: a column whose β comes out negative is fixed at 0 and the
- * rest re-solved. Pure, plain arrays; Cholesky on a (P + C)² system.
+ * The weighted ridge least squares
+ *   min_w Σ_t ω_t·(y_t − X_t·w)² + Σ_j ridge_j·w_j²,   X = [baseline features | media features]
+ * with β ≥ 0 is solved from its normal equations (XᵀΩX + diag(ridge))·w = XᵀΩy by a small active
+ * set: a column whose β comes out negative is fixed at 0 and the rest re-solved. The batched fit
+ * computes XᵀΩX and XᵀΩy for every member as tensors (./graph.ts) and solves each small system
+ * here; `projectLinear` does the same from raw arrays. Pure; Cholesky on a (P + C)² system.
  */
 import { choleskySolve } from './cholesky.ts';
 
-export interface LinearProblem {
-  /** [T, P] baseline features, row-major. */
-  readonly features: ArrayLike<number>;
+export interface NormalEquations {
+  /** (P + C)² Gram matrix XᵀΩX, row-major, baseline columns first. */
+  readonly gram: ArrayLike<number>;
+  /** XᵀΩy, P + C entries. */
+  readonly rhs: ArrayLike<number>;
   readonly featureCount: number;
-  /** [T, C] media features (the Hill values), row-major. */
-  readonly media: ArrayLike<number>;
   readonly channels: number;
-  readonly y: ArrayLike<number>;
-  readonly periods: number;
   /** Ridge per column (P + C entries). */
   readonly ridge: ArrayLike<number>;
 }
 
-/** The least-squares coefficients: P baseline coefficients then C non-negative β; null if singular. */
-export function projectLinear(problem: LinearProblem): { coef: Float64Array; beta: Float64Array } | null {
-  const { features, featureCount: P, media, channels: C, y, periods: T, ridge } = problem;
+export interface LinearSolution {
+  readonly coef: Float64Array;
+  readonly beta: Float64Array;
+}
+
+/** P baseline coefficients then C non-negative β; null if the system is singular. */
+export function solveNormalEquations(problem: NormalEquations): LinearSolution | null {
+  const { gram, rhs, featureCount: P, channels: C, ridge } = problem;
+  const N = P + C;
   const active = new Array<boolean>(C).fill(true);
   for (let round = 0; round <= C; round++) {
     const columns: number[] = [];
     for (let p = 0; p < P; p++) columns.push(p);
     for (let c = 0; c < C; c++) if (active[c]) columns.push(P + c);
     const n = columns.length;
-    const value = (t: number, column: number) => (column < P ? (features[t * P + column] ?? 0) : (media[t * C + column - P] ?? 0));
     const a = new Float64Array(n * n);
     const b = new Float64Array(n);
-    for (let t = 0; t < T; t++) {
-      const yt = y[t] ?? 0;
-      for (let i = 0; i < n; i++) {
-        const vi = value(t, columns[i] ?? 0);
-        if (vi === 0) continue;
-        b[i] = (b[i] ?? 0) + vi * yt;
-        for (let j = 0; j <= i; j++) a[i * n + j] = (a[i * n + j] ?? 0) + vi * value(t, columns[j] ?? 0);
-      }
-    }
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j] ?? 0;
-      a[i * n + i] = (a[i * n + i] ?? 0) + (ridge[columns[i] ?? 0] ?? 0);
+      const ci = columns[i] ?? 0;
+      b[i] = rhs[ci] ?? 0;
+      for (let j = 0; j < n; j++) a[i * n + j] = gram[ci * N + (columns[j] ?? 0)] ?? 0;
+      a[i * n + i] = (a[i * n + i] ?? 0) + (ridge[ci] ?? 0);
     }
     const x = choleskySolve(a, b, n);
     if (x === null) return null;
@@ -61,10 +59,48 @@ export function projectLinear(problem: LinearProblem): { coef: Float64Array; bet
     for (let c = 0; c < C; c++) {
       if (active[c] && (beta[c] ?? 0) < 0) {
         active[c] = false;
+        beta[c] = 0;
         negative = true;
       }
     }
     if (!negative) return { coef, beta };
   }
   return null;
+}
+
+export interface LinearProblem {
+  /** [T, P] baseline features, row-major. */
+  readonly features: ArrayLike<number>;
+  readonly featureCount: number;
+  /** [T, C] media features (the curve values), row-major. */
+  readonly media: ArrayLike<number>;
+  readonly channels: number;
+  readonly y: ArrayLike<number>;
+  readonly periods: number;
+  /** Ridge per column (P + C entries). */
+  readonly ridge: ArrayLike<number>;
+  /** Per-period weights ω (all 1 when absent). */
+  readonly weights?: ArrayLike<number>;
+}
+
+/** The same solve from raw arrays (builds the normal equations first). */
+export function projectLinear(problem: LinearProblem): LinearSolution | null {
+  const { features, featureCount: P, media, channels: C, y, periods: T, ridge, weights } = problem;
+  const N = P + C;
+  const gram = new Float64Array(N * N);
+  const rhs = new Float64Array(N);
+  const row = new Float64Array(N);
+  for (let t = 0; t < T; t++) {
+    const w = weights?.[t] ?? 1;
+    if (w === 0) continue;
+    for (let p = 0; p < P; p++) row[p] = features[t * P + p] ?? 0;
+    for (let c = 0; c < C; c++) row[P + c] = media[t * C + c] ?? 0;
+    const yt = y[t] ?? 0;
+    for (let i = 0; i < N; i++) {
+      const vi = (row[i] ?? 0) * w;
+      rhs[i] = (rhs[i] ?? 0) + vi * yt;
+      for (let j = 0; j < N; j++) gram[i * N + j] = (gram[i * N + j] ?? 0) + vi * (row[j] ?? 0);
+    }
+  }
+  return solveNormalEquations({ gram, rhs, featureCount: P, channels: C, ridge });
 }

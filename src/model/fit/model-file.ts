@@ -1,53 +1,77 @@
 /**
- * `model.json`, format `spendflow-model/1`: what `spendflow fit` writes and `spendflow optimize
- * --model` reads. Plain JSON, every number finite, money in the history's raw units:
+ * `model.json`, format `spendflow-model/2`: what `spendflow fit` writes and `spendflow optimize
+ * --model` reads (which also reads `spendflow-model/1` files: Hill curves only, no intervals).
+ * Plain JSON, every number finite, money in the history's raw units:
  *
  *   {
- *     "format": "spendflow-model/1",
+ *     "format": "spendflow-model/2",
  *     "frequency": "weekly", "periodMs": 604800000,
  *     "fittedAt": null,                       // pure: the model does not read the clock
  *     "periods": 208,                         // periods the saved model was fitted on
  *     "refit": "all-data" | "train-only",     // whether the saved model saw the hold-out periods
  *     "channels": { "<id>": {
- *         "curve": { "type": "hill", "beta", "k", "s" },   // steady state: spend per period → revenue per period
- *         "adstock": { "type": "geometric", "theta", "maxLag", "normalize": true },
+ *         "curve": { "type": "hill", "beta", "k", "s" } | { "type": "exp" | "log", "beta", "k" },
+ *                                             // steady state: spend per period → revenue per period
+ *         "adstock": { "type": "geometric", "theta", "maxLag", "normalize": true }
+ *                  | { "type": "weibull", "shape", "scale", "maxLag", "kind": "pdf" | "cdf" },
  *         "contribution", "spend", "roi",     // Σ modelled revenue, Σ spend over the data, their ratio
  *         "recentSpend", "marginalRoi",       // average spend of the last periods, curve slope there
- *         "responseCurve": [{ "spend", "response" }, …]    // points over 0 … 1.5 × max observed spend
+ *         "maxObservedSpend",
+ *         "responseCurve": [{ "spend", "response", "lower", "upper" }, …],  // 0 … 1.5 × max observed spend
+ *         "intervals": null | { "roi", "contribution", "marginalRoi": { "lower", "median", "upper" } }
  *     } },
  *     "baseline": { "intercept", "trend", "seasonality": [{ period, order, sin, cos }], "controls": [{ name, coefficient }] },
- *     "holdout": { "share", "trainPeriods", "periods", "mape", "nrmse", "r2", "ridgeNrmse", "ridgeMape", "ridgeR2", "ridgeLambda" },
+ *     "holdout": { "share", "trainPeriods", "periods", "mape", "nrmse", "r2",
+ *                  "ridgeNrmse", "ridgeMape", "ridgeR2", "ridgeLambda",   // ridge with its default λ
+ *                  "ridgeCv": null | { "lambda", "nrmse", "mape", "r2" } }, // ridge with λ from the same CV
  *     "shares": { "<id>": { "spendShare", "effectShare" } },
- *     "training": { "backend", "steps", "members", "priorStrength", "rmse" },
- *     "crossValidation": null | { … }         // see CrossValidationReport
+ *     "training": { "backend", "steps", "members", "priorStrength", "adstock", "saturation", "rmse" },
+ *     "crossValidation": null | CrossValidationReport,
+ *     "uncertainty": null | { "method": "bayesian-bootstrap", "members", "blockLength", "seed", "level",
+ *                             "expectedRevenue": { "spendPerPeriod", "media", "total" } },
+ *     "ensemble": [{ "<id>": { "curve", "adstock" } }, …]   // the bootstrap members' curves
  *   }
  *
+ * Intervals are the central `uncertainty.level` (0.9) intervals of the bootstrap members
+ * (./ensemble-summary.ts); with no ensemble the response points' lower = upper = response.
  * The curves already fold in normalised adstock (a steady spend x has adstock x), so the optimizer
  * can allocate a per-period budget with them directly (`allocationProblemFromModel`). Pure.
  */
 import { SpendflowError, type FieldProblem } from '../../errors.ts';
 import { curveValue, parseCurve } from '../curves/registry.ts';
-import type { HillCurve } from '../curves/types.ts';
+import type { CurveSpec } from '../curves/types.ts';
 import type { Frequency } from '../data/dates.ts';
 import type { AllocationProblem, ChannelProblem } from '../../optimizer/problem.ts';
-import type { FittedModel, FittedSeasonality } from './types.ts';
+import type { Candidate, Grid } from './cross-validation.ts';
+import type { EnsembleSummary, Interval } from './ensemble-summary.ts';
+import type { HistoryFit } from './fit-history.ts';
+import { responseCurveSpends } from './response-curve.ts';
+import type { FittedAdstock, FittedModel, FittedSeasonality } from './types.ts';
 
-export const MODEL_FORMAT = 'spendflow-model/1';
-/** Points on each saved response curve (spend 0 included). */
-export const RESPONSE_CURVE_POINTS = 21;
-/** The saved response curve spans 0 … this × the largest spend observed in one period. */
-export const RESPONSE_CURVE_SPAN = 1.5;
+export { RESPONSE_CURVE_POINTS, RESPONSE_CURVE_SPAN } from './response-curve.ts';
+
+export const MODEL_FORMAT = 'spendflow-model/2';
+/** Formats `readModelCurves` accepts. */
+export const READABLE_MODEL_FORMATS = ['spendflow-model/1', MODEL_FORMAT] as const;
+
+export interface ResponsePoint {
+  readonly spend: number;
+  readonly response: number;
+  readonly lower: number;
+  readonly upper: number;
+}
 
 export interface ModelFileChannel {
-  readonly curve: HillCurve;
-  readonly adstock: { readonly type: 'geometric'; readonly theta: number; readonly maxLag: number; readonly normalize: true };
+  readonly curve: CurveSpec;
+  readonly adstock: FittedAdstock;
   readonly contribution: number;
   readonly spend: number;
   readonly roi: number;
   readonly recentSpend: number;
   readonly marginalRoi: number;
   readonly maxObservedSpend: number;
-  readonly responseCurve: readonly { readonly spend: number; readonly response: number }[];
+  readonly responseCurve: readonly ResponsePoint[];
+  readonly intervals: { readonly roi: Interval; readonly contribution: Interval; readonly marginalRoi: Interval } | null;
 }
 
 export interface HoldoutReport {
@@ -62,23 +86,26 @@ export interface HoldoutReport {
   readonly ridgeMape: number;
   readonly ridgeR2: number;
   readonly ridgeLambda: number;
-}
-
-export interface CrossValidationFold {
-  readonly fold: number;
-  readonly trainPeriods: number;
-  readonly validationPeriods: number;
-  readonly priorStrength: number;
-  readonly nrmse: number;
+  readonly ridgeCv: { readonly lambda: number; readonly nrmse: number; readonly mape: number; readonly r2: number } | null;
 }
 
 export interface CrossValidationReport {
   /** Rolling origin: fold f fits the periods before its origin and scores the next ones. */
-  readonly folds: readonly CrossValidationFold[];
-  /** Mean validation NRMSE per candidate priorStrength. */
-  readonly meanNrmse: Readonly<Record<string, number>>;
-  readonly chosen: { readonly priorStrength: number };
+  readonly folds: readonly { readonly fold: number; readonly trainPeriods: number; readonly validationPeriods: number }[];
+  readonly grid: Grid;
+  /** Every candidate's validation error in every fold, and the start kept there. */
+  readonly candidates: readonly {
+    readonly adstock: string;
+    readonly saturation: string;
+    readonly strength: number;
+    readonly meanNrmse: number;
+    readonly folds: readonly { readonly fold: number; readonly nrmse: number; readonly rmse: number; readonly start: { readonly theta: number; readonly s: number } }[];
+  }[];
+  readonly chosen: Candidate;
   readonly steps: number;
+  /** Members of the one batched cross-validation fit (candidates × starts × folds). */
+  readonly members: number;
+  readonly ridge: { readonly lambda: number; readonly meanNrmse: Readonly<Record<string, number>> };
 }
 
 export interface ModelFile {
@@ -97,43 +124,83 @@ export interface ModelFile {
   };
   readonly holdout: HoldoutReport;
   readonly shares: Readonly<Record<string, { readonly spendShare: number; readonly effectShare: number }>>;
-  readonly training: { readonly backend: string; readonly steps: number; readonly members: number; readonly priorStrength: number; readonly rmse: number };
+  readonly training: {
+    readonly backend: string;
+    readonly steps: number;
+    readonly members: number;
+    readonly priorStrength: number;
+    readonly adstock: string;
+    readonly saturation: string;
+    readonly rmse: number;
+  };
   readonly crossValidation: CrossValidationReport | null;
+  readonly uncertainty: {
+    readonly method: 'bayesian-bootstrap';
+    readonly members: number;
+    readonly blockLength: number;
+    readonly seed: number;
+    readonly level: number;
+    readonly expectedRevenue: EnsembleSummary['expectedRevenue'];
+  } | null;
+  readonly ensemble: readonly Readonly<Record<string, { readonly curve: CurveSpec; readonly adstock: FittedAdstock }>>[];
 }
 
 export interface ModelFileInput {
-  readonly model: FittedModel;
+  readonly fit: HistoryFit;
   readonly frequency: Frequency;
   readonly periodMs: number;
-  readonly refit: 'all-data' | 'train-only';
   /** Per channel, the largest spend in one period of the data. */
   readonly maxObservedSpend: Readonly<Record<string, number>>;
-  readonly holdout: HoldoutReport;
-  readonly priorStrength: number;
-  readonly crossValidation?: CrossValidationReport | null;
 }
 
-/** Non-finite numbers (NaN metrics on constant data) are written as null by JSON; keep them visible as such. */
+/** Non-finite numbers (NaN metrics on constant data) would be written as null by JSON: use a fallback. */
 function finiteOr(value: number, fallback: number): number {
   return Number.isFinite(value) ? value : fallback;
 }
 
+function finiteInterval(i: Interval, fallback: number): Interval {
+  return { lower: finiteOr(i.lower, fallback), median: finiteOr(i.median, fallback), upper: finiteOr(i.upper, fallback) };
+}
+
+function crossValidationReport(fit: HistoryFit): CrossValidationReport | null {
+  const cv = fit.crossValidation;
+  if (cv === null) return null;
+  return {
+    folds: cv.folds.map((f) => ({ fold: f.fold, trainPeriods: f.origin, validationPeriods: f.validationPeriods })),
+    grid: fit.grid,
+    candidates: cv.scores.map((s) => ({
+      adstock: s.candidate.adstock,
+      saturation: s.candidate.saturation,
+      strength: s.candidate.strength,
+      meanNrmse: finiteOr(s.meanNrmse, 0),
+      folds: s.folds.map((f) => ({ fold: f.fold, nrmse: finiteOr(f.nrmse, 0), rmse: finiteOr(f.rmse, 0), start: f.start })),
+    })),
+    chosen: cv.chosen,
+    steps: cv.steps,
+    members: cv.members,
+    ridge: cv.ridge,
+  };
+}
+
 export function buildModelFile(input: ModelFileInput): ModelFile {
-  const { model } = input;
+  const { fit } = input;
+  const model: FittedModel = fit.model;
+  const summary = fit.uncertainty;
   const totalSpend = model.channels.reduce((s, c) => s + c.spend, 0);
   const totalEffect = model.channels.reduce((s, c) => s + c.contribution, 0);
   const channels: Record<string, ModelFileChannel> = {};
   const shares: Record<string, { spendShare: number; effectShare: number }> = {};
   for (const channel of model.channels) {
     const maxObserved = input.maxObservedSpend[channel.name] ?? 0;
-    const top = RESPONSE_CURVE_SPAN * maxObserved;
-    const responseCurve = Array.from({ length: RESPONSE_CURVE_POINTS }, (_, i) => {
-      const spend = (top * i) / (RESPONSE_CURVE_POINTS - 1);
-      return { spend, response: curveValue(channel.curve, spend) };
+    const intervals = summary?.channels[channel.name];
+    const responseCurve = responseCurveSpends(maxObserved).map((spend, i): ResponsePoint => {
+      const response = curveValue(channel.curve, spend);
+      const band = intervals?.response[i];
+      return { spend, response, lower: finiteOr(band?.lower ?? response, response), upper: finiteOr(band?.upper ?? response, response) };
     });
     channels[channel.name] = {
       curve: channel.curve,
-      adstock: { type: 'geometric', theta: channel.adstock.theta, maxLag: channel.adstock.maxLag, normalize: true },
+      adstock: channel.adstock,
       contribution: channel.contribution,
       spend: channel.spend,
       roi: channel.roi,
@@ -141,36 +208,79 @@ export function buildModelFile(input: ModelFileInput): ModelFile {
       marginalRoi: channel.marginalRoi,
       maxObservedSpend: maxObserved,
       responseCurve,
+      intervals:
+        intervals === undefined
+          ? null
+          : {
+              roi: finiteInterval(intervals.roi, channel.roi),
+              contribution: finiteInterval(intervals.contribution, channel.contribution),
+              marginalRoi: finiteInterval(intervals.marginalRoi, channel.marginalRoi),
+            },
     };
     shares[channel.name] = {
       spendShare: totalSpend > 0 ? channel.spend / totalSpend : 0,
       effectShare: totalEffect !== 0 ? channel.contribution / totalEffect : 0,
     };
   }
+  const h = fit.holdout;
   return {
     format: MODEL_FORMAT,
     frequency: input.frequency,
     periodMs: input.periodMs,
     fittedAt: null,
     periods: model.periods,
-    refit: input.refit,
+    refit: fit.refit ? 'all-data' : 'train-only',
     channels,
     baseline: { intercept: model.intercept, trend: model.trend, seasonality: model.seasonality, controls: model.controls },
-    holdout: input.holdout,
+    holdout: {
+      share: h.share,
+      trainPeriods: h.trainPeriods,
+      periods: h.periods,
+      mape: finiteOr(h.mape, 0),
+      nrmse: finiteOr(h.nrmse, 0),
+      r2: finiteOr(h.r2, 0),
+      ridgeNrmse: finiteOr(h.ridge.nrmse, 0),
+      ridgeMape: finiteOr(h.ridge.mape, 0),
+      ridgeR2: finiteOr(h.ridge.r2, 0),
+      ridgeLambda: h.ridge.lambda,
+      ridgeCv: h.ridgeCv === null ? null : { lambda: h.ridgeCv.lambda, nrmse: finiteOr(h.ridgeCv.nrmse, 0), mape: finiteOr(h.ridgeCv.mape, 0), r2: finiteOr(h.ridgeCv.r2, 0) },
+    },
     shares,
     training: {
       backend: model.training.backend,
       steps: model.training.steps,
       members: model.training.members,
-      priorStrength: input.priorStrength,
+      priorStrength: fit.chosen.strength,
+      adstock: fit.chosen.adstock,
+      saturation: fit.chosen.saturation,
       rmse: finiteOr(model.training.rmse, 0),
     },
-    crossValidation: input.crossValidation ?? null,
+    crossValidation: crossValidationReport(fit),
+    uncertainty:
+      summary === null
+        ? null
+        : {
+            method: 'bayesian-bootstrap',
+            members: summary.members,
+            blockLength: fit.bootstrap.blockLength,
+            seed: fit.bootstrap.seed,
+            level: summary.level,
+            expectedRevenue: {
+              spendPerPeriod: summary.expectedRevenue.spendPerPeriod,
+              media: finiteInterval(summary.expectedRevenue.media, 0),
+              total: finiteInterval(summary.expectedRevenue.total, 0),
+            },
+          },
+    ensemble: fit.ensemble.map((member) => Object.fromEntries(member.channels.map((c) => [c.name, { curve: c.curve, adstock: c.adstock }]))),
   };
 }
 
-/** The channel curves of a model file, checked: `{ id → curve }`. Throws INPUT_INVALID naming every bad field. */
-export function readModelCurves(input: unknown): Record<string, HillCurve> {
+/**
+ * The channel curves of a model file, checked: `{ id → curve }`. Reads `spendflow-model/2` (any
+ * registered curve family) and `spendflow-model/1` (Hill curves). Throws INPUT_INVALID naming
+ * every bad field.
+ */
+export function readModelCurves(input: unknown): Record<string, CurveSpec> {
   const problems: FieldProblem[] = [];
   const fail = (): never => {
     throw new SpendflowError('INPUT_INVALID', `invalid model file (${problems.length === 1 ? '1 problem' : `${problems.length} problems`})`, { problems });
@@ -180,9 +290,12 @@ export function readModelCurves(input: unknown): Record<string, HillCurve> {
     return fail();
   }
   const root = input as Record<string, unknown>;
-  if (root['format'] !== MODEL_FORMAT) problems.push({ field: 'format', message: `must be "${MODEL_FORMAT}" (got ${JSON.stringify(root['format'])})` });
+  const format = root['format'];
+  if (!(READABLE_MODEL_FORMATS as readonly unknown[]).includes(format)) {
+    problems.push({ field: 'format', message: `must be one of ${READABLE_MODEL_FORMATS.map((f) => `"${f}"`).join(', ')} (got ${JSON.stringify(format)})` });
+  }
   const rawChannels = root['channels'];
-  const curves: Record<string, HillCurve> = {};
+  const curves: Record<string, CurveSpec> = {};
   if (typeof rawChannels !== 'object' || rawChannels === null || Array.isArray(rawChannels) || Object.keys(rawChannels).length === 0) {
     problems.push({ field: 'channels', message: 'must be a non-empty object of channels' });
   } else {
@@ -190,8 +303,9 @@ export function readModelCurves(input: unknown): Record<string, HillCurve> {
       const curveInput = typeof channel === 'object' && channel !== null ? (channel as Record<string, unknown>)['curve'] : undefined;
       const parsed = parseCurve(curveInput, `channels.${id}.curve`);
       problems.push(...parsed.problems);
-      if (parsed.curve !== undefined && parsed.curve.type !== 'hill') problems.push({ field: `channels.${id}.curve.type`, message: 'a spendflow-model/1 curve is "hill"' });
-      else if (parsed.curve !== undefined) curves[id] = parsed.curve;
+      if (parsed.curve === undefined) continue;
+      if (format === 'spendflow-model/1' && parsed.curve.type !== 'hill') problems.push({ field: `channels.${id}.curve.type`, message: 'a spendflow-model/1 curve is "hill"' });
+      else curves[id] = parsed.curve;
     }
   }
   if (problems.length > 0) fail();
@@ -202,7 +316,7 @@ export function readModelCurves(input: unknown): Record<string, HillCurve> {
  * A revenue allocation problem over the model's steady-state curves: spend per period in, revenue
  * per period out; every channel from 0 to `maxShare`·budget (no cap without `maxShare`).
  */
-export function allocationProblemFromModel(curves: Readonly<Record<string, HillCurve>>, budget: number, maxShare?: number): AllocationProblem {
+export function allocationProblemFromModel(curves: Readonly<Record<string, CurveSpec>>, budget: number, maxShare?: number): AllocationProblem {
   const channels: ChannelProblem[] = Object.entries(curves).map(([id, curve]) => ({
     id,
     curve,

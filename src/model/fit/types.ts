@@ -2,8 +2,9 @@
  * The batch fit's data in and model out. `FittedModel` is plain data (numbers, strings, arrays):
  * it round-trips through JSON unchanged and carries everything `predict` needs, in raw units.
  */
-import type { GeometricAdstock } from '../adstock.ts';
-import type { HillCurve } from '../curves/types.ts';
+import type { GeometricAdstock, WeibullAdstock } from '../adstock.ts';
+import type { CurveSpec } from '../curves/types.ts';
+import type { AdstockFamily, SaturationFamily } from './members.ts';
 
 /** Aligned series, one value per period; `PreparedHistory` from ../data fits this shape. */
 export interface FitData {
@@ -33,17 +34,24 @@ export interface FitOptions {
   readonly recentPeriods?: number;
   /** The linear parameters (baseline, β) are solved exactly every this many steps (default 10). */
   readonly projectEvery?: number;
-  /** Multiplies every prior penalty weight (default 1; 0 turns the priors off). */
+  /** Multiplies every prior precision on the non-linear parameters (default 1; 0 turns them off). */
   readonly priorStrength?: number;
   /** Loss is recorded every this many steps (default 50). */
   readonly recordEvery?: number;
+  /** Adstock family (default geometric). */
+  readonly adstock?: AdstockFamily;
+  /** Saturation curve family (default hill). */
+  readonly saturation?: SaturationFamily;
 }
+
+/** Normalised adstock as fitted: a steady spend x has adstock x. */
+export type FittedAdstock = (GeometricAdstock & { readonly maxLag: number; readonly normalize: true }) | WeibullAdstock;
 
 export interface FittedChannel {
   readonly name: string;
   /** Steady-state response in raw units: constant spend x per period → revenue per period. */
-  readonly curve: HillCurve;
-  readonly adstock: GeometricAdstock & { readonly maxLag: number; readonly normalize: true };
+  readonly curve: CurveSpec;
+  readonly adstock: FittedAdstock;
   /** Σ over the data of the channel's modelled revenue. */
   readonly contribution: number;
   /** Σ over the data of the channel's spend. */
@@ -64,7 +72,7 @@ export interface FittedSeasonality extends SeasonalitySpec {
 }
 
 export interface FittedModel {
-  readonly kind: 'additive-hill-geometric';
+  readonly kind: 'additive';
   /** Periods the model was fitted on; period index t counts from the first of them. */
   readonly periods: number;
   /** Baseline revenue per period at t = 0 with every control at 0. */
@@ -81,7 +89,7 @@ export interface FittedModel {
     readonly members: number;
     /** Which member was kept (the lowest final loss). */
     readonly member: number;
-    /** Final loss of every member: scaled MSE + prior penalty. */
+    /** Final loss of every member: scaled weighted MSE + prior penalty. */
     readonly memberLosses: readonly number[];
     /** The kept member's loss every `recordEvery` steps, first to last. */
     readonly lossHistory: readonly number[];

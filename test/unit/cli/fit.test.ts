@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSpendflow } from '../../support/cli.ts';
 import { geometricAdstock } from '../../../src/model/adstock.ts';
 import { curveValue } from '../../../src/model/curves/registry.ts';
-import type { HillCurve } from '../../../src/model/curves/types.ts';
+import type { CurveSpec, HillCurve } from '../../../src/model/curves/types.ts';
 import { fitRidgeBaseline } from '../../../src/model/fit/ridge-baseline.ts';
 import { seededRandom } from '../../../src/random.ts';
 
@@ -40,7 +40,12 @@ function syntheticCsv(): string {
 
 const csv = join(dir, 'history.csv');
 writeFileSync(csv, syntheticCsv());
-const FLAGS = ['--date', 'date', '--target', 'revenue', '--channels', 'tv_S,search_S', '--controls', 'price,promo', '--steps', '300', '--members', '2'];
+const STEPS = { cv: 150, fit: 300, bootstrap: 100 };
+const FLAGS = [
+  '--date', 'date', '--target', 'revenue', '--channels', 'tv_S,search_S', '--controls', 'price,promo',
+  '--steps', String(STEPS.fit), '--cv-steps', String(STEPS.cv), '--bootstrap', '6', '--bootstrap-steps', String(STEPS.bootstrap),
+];
+type Interval = { lower: number; median: number; upper: number };
 
 interface ModelJson {
   format: string;
@@ -48,10 +53,28 @@ interface ModelJson {
   periodMs: number;
   fittedAt: null;
   refit: string;
-  channels: Record<string, { curve: HillCurve; adstock: { theta: number }; contribution: number; spend: number; roi: number; marginalRoi: number; responseCurve: { spend: number; response: number }[] }>;
+  channels: Record<string, {
+    curve: CurveSpec;
+    adstock: { type: string; theta: number };
+    contribution: number;
+    spend: number;
+    roi: number;
+    marginalRoi: number;
+    responseCurve: { spend: number; response: number; lower: number; upper: number }[];
+    intervals: { roi: Interval; contribution: Interval; marginalRoi: Interval } | null;
+  }>;
   baseline: { intercept: number; trend: number; controls: { name: string; coefficient: number }[] };
   holdout: { mape: number; nrmse: number; r2: number; ridgeNrmse: number; trainPeriods: number; periods: number };
   shares: Record<string, { spendShare: number; effectShare: number }>;
+  training: { adstock: string; saturation: string; priorStrength: number };
+  uncertainty: { members: number; level: number; expectedRevenue: { total: Interval; media: Interval } } | null;
+  ensemble: Record<string, { curve: CurveSpec }>[];
+  crossValidation: {
+    folds: { fold: number; trainPeriods: number; validationPeriods: number }[];
+    candidates: { strength: number; meanNrmse: number; folds: { fold: number; nrmse: number }[] }[];
+    chosen: { strength: number };
+    members: number;
+  } | null;
 }
 
 function finiteNumbersIn(value: unknown, path = ''): string[] {
@@ -73,7 +96,7 @@ describe('spendflow fit', () => {
 
   it('writes a versioned model.json with the documented fields and finite numbers', () => {
     expect(res.code, res.err).toBe(0);
-    expect(model.format).toBe('spendflow-model/1');
+    expect(model.format).toBe('spendflow-model/2');
     expect(model.frequency).toBe('weekly');
     expect(model.periodMs).toBe(7 * 86_400_000);
     expect(model.fittedAt).toBeNull();
@@ -82,17 +105,33 @@ describe('spendflow fit', () => {
     for (const channel of Object.values(model.channels)) {
       expect(channel.curve.type).toBe('hill');
       expect(channel.curve.beta).toBeGreaterThan(0);
+      expect(channel.adstock.type).toBe('geometric');
       expect(channel.roi).toBeCloseTo(channel.contribution / channel.spend, 8);
       expect(channel.responseCurve).toHaveLength(21);
-      expect(channel.responseCurve[0]).toEqual({ spend: 0, response: 0 });
+      expect(channel.responseCurve[0]).toEqual({ spend: 0, response: 0, lower: 0, upper: 0 });
       const spends = channel.responseCurve.map((p) => p.spend);
       expect(spends).toEqual([...spends].sort((a, b) => a - b));
+      for (const p of channel.responseCurve) {
+        expect(p.response).toBeCloseTo(curveValue(channel.curve, p.spend), 6);
+        expect(p.lower).toBeLessThanOrEqual(p.upper);
+      }
+      for (const i of [channel.intervals!.roi, channel.intervals!.contribution, channel.intervals!.marginalRoi]) {
+        expect(i.lower).toBeLessThanOrEqual(i.median);
+        expect(i.median).toBeLessThanOrEqual(i.upper);
+      }
+      // The interval is the spread of the bootstrap members' ROI.
+      expect(channel.intervals!.roi.upper).toBeGreaterThan(channel.intervals!.roi.lower);
     }
     expect(model.baseline.controls.map((c) => c.name)).toEqual(['price', 'promo_yes']);
     const spendShares = Object.values(model.shares).reduce((s, v) => s + v.spendShare, 0);
     const effectShares = Object.values(model.shares).reduce((s, v) => s + v.effectShare, 0);
     expect(spendShares).toBeCloseTo(1, 9);
     expect(effectShares).toBeCloseTo(1, 9);
+    expect(model.uncertainty).toMatchObject({ members: 6, level: 0.9 });
+    expect(model.ensemble).toHaveLength(6);
+    const total = model.uncertainty!.expectedRevenue.total;
+    expect(total.lower).toBeLessThanOrEqual(total.upper);
+    expect(total.median).toBeGreaterThan(0);
     expect(finiteNumbersIn(model)).toEqual([]);
     expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
@@ -105,7 +144,8 @@ describe('spendflow fit', () => {
     expect(model.holdout.mape).toBeLessThan(0.2);
     expect(model.holdout.r2).toBeLessThanOrEqual(1);
     expect(res.out).toContain('ridge NRMSE');
-    expect(res.err).toMatch(/100% \(600\/600 steps\)/);
+    const total = STEPS.cv + STEPS.fit + STEPS.bootstrap;
+    expect(res.err).toContain(`100% (${total}/${total} steps)`);
   });
 
   it('prints the report as JSON with --json and keeps the training fit with --no-refit', async () => {
@@ -121,18 +161,54 @@ describe('spendflow fit', () => {
     expect(JSON.parse(readFileSync(jsonOut, 'utf8'))).toEqual(report.model);
   }, 30_000);
 
-  it('chooses the prior strength by rolling-origin cross-validation with --cv', async () => {
-    const cvOut = join(dir, 'model-cv.json');
-    const r = await runSpendflow(['fit', csv, ...FLAGS, '--steps', '100', '--out', cvOut, '--json', '--no-refit', '--cv']);
+  it('chooses the hyperparameters by rolling-origin cross-validation inside the training periods, by default', () => {
+    const cv = model.crossValidation!;
+    expect(cv.folds).toHaveLength(3);
+    // Every fold trains and validates inside the 48 training periods: the hold-out is never seen.
+    for (const fold of cv.folds) expect(fold.trainPeriods + fold.validationPeriods).toBeLessThanOrEqual(model.holdout.trainPeriods);
+    expect(cv.candidates.map((c) => c.strength)).toEqual([0.3, 1, 3, 10]);
+    // candidates × starts (3 decays × 2 shapes) × folds, in one batch.
+    expect(cv.members).toBe(4 * 6 * 3);
+    for (const candidate of cv.candidates) {
+      expect(candidate.folds).toHaveLength(3);
+      for (const fold of candidate.folds) expect(Number.isFinite(fold.nrmse) && fold.nrmse > 0).toBe(true);
+      expect(candidate.meanNrmse).toBeCloseTo(candidate.folds.reduce((s, f) => s + f.nrmse, 0) / 3, 10);
+    }
+    const best = Math.min(...cv.candidates.map((c) => c.meanNrmse));
+    expect(cv.candidates.find((c) => c.strength === cv.chosen.strength)!.meanNrmse).toBe(best);
+    expect(model.training.priorStrength).toBe(cv.chosen.strength);
+  });
+
+  it('skips cross-validation with --no-cv and fits other curve families with --curve', async () => {
+    const expOut = join(dir, 'model-exp.json');
+    const r = await runSpendflow(['fit', csv, ...FLAGS, '--out', expOut, '--json', '--no-cv', '--curve', 'exp', '--prior-strength', '2', '--quiet']);
     expect(r.code, r.err).toBe(0);
-    const cv = (JSON.parse(r.out) as { model: { crossValidation: { folds: { fold: number; priorStrength: number; nrmse: number }[]; chosen: { priorStrength: number }; meanNrmse: Record<string, number> } } }).model.crossValidation;
-    expect(cv.folds).toHaveLength(9);
-    for (const fold of cv.folds) expect(Number.isFinite(fold.nrmse)).toBe(true);
-    expect([0.3, 1, 3]).toContain(cv.chosen.priorStrength);
-    const best = Math.min(...Object.values(cv.meanNrmse));
-    expect(cv.meanNrmse[String(cv.chosen.priorStrength)]).toBe(best);
-    expect(r.err).toMatch(/cv fold 3\/3/);
-  }, 30_000);
+    const m = (JSON.parse(r.out) as { model: ModelJson }).model;
+    expect(m.crossValidation).toBeNull();
+    expect(m.training).toMatchObject({ saturation: 'exp', priorStrength: 2 });
+    for (const channel of Object.values(m.channels)) {
+      expect(channel.curve.type).toBe('exp');
+      for (const p of channel.responseCurve) expect(p.response).toBeCloseTo(curveValue(channel.curve, p.spend), 6);
+    }
+    const allocated = await runSpendflow(['optimize', '--model', expOut, '--budget', '30000']);
+    expect(allocated.code, allocated.err).toBe(0);
+    const result = JSON.parse(allocated.out) as { allocation: Record<string, number>; response: number };
+    const response = Object.entries(result.allocation).reduce((s, [id, x]) => s + curveValue(m.channels[id]!.curve, x), 0);
+    expect(result.response).toBeCloseTo(response, 4);
+  }, 60_000);
+
+  it('optimize --model still reads spendflow-model/1 files (Hill curves only)', async () => {
+    const v1 = join(dir, 'model-v1.json');
+    const channels = Object.fromEntries(Object.entries(model.channels).map(([id, c]) => [id, { curve: c.curve }]));
+    writeFileSync(v1, JSON.stringify({ format: 'spendflow-model/1', channels }));
+    const r = await runSpendflow(['optimize', '--model', v1, '--budget', '30000']);
+    expect(r.code, r.err).toBe(0);
+    const badV1 = join(dir, 'model-v1-exp.json');
+    writeFileSync(badV1, JSON.stringify({ format: 'spendflow-model/1', channels: { a: { curve: { type: 'exp', beta: 1, k: 1 } } } }));
+    const bad = await runSpendflow(['optimize', '--model', badV1, '--budget', '100']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('channels.a.curve.type');
+  });
 
   it('allocates a budget with the fitted curves: optimize --model', async () => {
     const r = await runSpendflow(['optimize', '--model', out, '--budget', '30000', '--max-share', '0.8']);

@@ -34,6 +34,7 @@ describe('fitAdditiveModel', () => {
   it('returns finite parameters in range for every channel', () => {
     expect(model.channels.map((c) => c.name)).toEqual(['tv', 'search']);
     for (const channel of model.channels) {
+      if (channel.curve.type !== 'hill' || channel.adstock.type !== 'geometric') throw new Error(`expected a hill curve with geometric adstock, got ${JSON.stringify(channel)}`);
       const { beta, k, s } = channel.curve;
       for (const v of [beta, k, s, channel.adstock.theta, channel.contribution, channel.roi, channel.marginalRoi]) expect(Number.isFinite(v)).toBe(true);
       expect(beta).toBeGreaterThan(0);

@@ -86,12 +86,15 @@ export function simulate(options: {
 }
 
 /**
- * Three channels with different carry-over, shapes and spend patterns: the design of the recovery
- * experiment (104 weeks, 10% noise) whose figures are in the fit hand-off report; no test asserts
- * on it yet because the target was not met (see the report).
+ * The recovery design of test/quality/fit-recovery.test.ts (and docs/model.md): 104 weeks, 10%
+ * multiplicative noise, a baseline of `RECOVERY_INTERCEPT` + 100/week trend + yearly seasonality
+ * (±8,000) that is about half of revenue, and three channels a media plan could have —
+ * flighted TV (S-shaped, long carry-over), always-on search that varies week to week with a few
+ * dark weeks (concave, short carry-over), flighted social (mildly S-shaped).
  */
-export const THREE_CHANNELS: readonly TrueChannel[] = [
-  { name: 'tv', curve: { type: 'hill', beta: 80_000, k: 25_000, s: 1.5 }, theta: 0.6, meanSpend: 20_000, pattern: 'flighted' },
-  { name: 'search', curve: { type: 'hill', beta: 50_000, k: 8_000, s: 1 }, theta: 0.2, meanSpend: 10_000, pattern: 'uniform' },
-  { name: 'social', curve: { type: 'hill', beta: 60_000, k: 20_000, s: 1.2 }, theta: 0.4, meanSpend: 15_000, pattern: 'flighted' },
+export const RECOVERY_INTERCEPT = 60_000;
+export const RECOVERY_CHANNELS: readonly TrueChannel[] = [
+  { name: 'tv', curve: { type: 'hill', beta: 60_000, k: 20_000, s: 1.5 }, theta: 0.5, meanSpend: 20_000, pattern: 'flighted' },
+  { name: 'search', curve: { type: 'hill', beta: 40_000, k: 8_000, s: 1 }, theta: 0.2, meanSpend: 10_000, pattern: 'uniform' },
+  { name: 'social', curve: { type: 'hill', beta: 50_000, k: 15_000, s: 1.2 }, theta: 0.3, meanSpend: 15_000, pattern: 'flighted' },
 ];
