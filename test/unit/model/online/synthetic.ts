@@ -40,7 +40,17 @@ export interface MarketOptions {
   readonly attributed?: Readonly<Record<string, number>>;
 }
 
+/** The market's buckets and, per bucket, the revenue it would have had without noise. */
+export interface SyntheticMarket {
+  readonly buckets: ModelBucket[];
+  readonly expected: number[];
+}
+
 export function syntheticBuckets(options: MarketOptions): ModelBucket[] {
+  return syntheticMarket(options).buckets;
+}
+
+export function syntheticMarket(options: MarketOptions): SyntheticMarket {
   const random = seededRandom(options.seed);
   const channels = options.channels ?? CHANNELS;
   const spread = options.spread ?? 0.5;
@@ -48,6 +58,7 @@ export function syntheticBuckets(options: MarketOptions): ModelBucket[] {
   const baseline = options.baseline ?? 2000;
   const adstock = channels.map((c) => c.reference);
   const out: ModelBucket[] = [];
+  const expected: number[] = [];
   for (let t = 0; t < options.buckets; t++) {
     const start = START + t * HOUR;
     const spend: Record<string, number> = {};
@@ -68,9 +79,10 @@ export function syntheticBuckets(options: MarketOptions): ModelBucket[] {
       }
     });
     const revenue = Math.max(0, mean * (1 + noise * random.normal()));
+    expected.push(mean);
     out.push({ start, revenue, spend, ...(attributedTotal > 0 ? { attributedRevenue } : {}) });
   }
-  return out;
+  return { buckets: out, expected };
 }
 
 /** The true marginal ROI of a channel at spend x (steady state). */
