@@ -16,7 +16,7 @@
 import type { DriftState } from './types.ts';
 
 export const CUSUM_REFERENCE = 0.5;
-export const ATTRIBUTION_MARGIN = 3;
+export const ATTRIBUTION_MARGIN = 6;
 /** Rows a block needs before its errors are watched (its predictions are poor before). */
 export const DRIFT_WARMUP_ROWS = 24;
 /** Consecutive quiet buckets after which an adapting component counts as settled. */

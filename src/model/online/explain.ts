@@ -4,9 +4,8 @@
  * spend, whatever the others spend), ROI, marginal ROI, the response curve around it, each with a
  * 90% interval; the baseline; the changes the model detected. Pure; money per bucket.
  */
-import { curveDerivative, curveValue } from '../curves/registry.ts';
 import type { HillCurve } from '../curves/types.ts';
-import { betaSd, channelShape, forecastRevenue, modelCurves, Z90, type Estimate } from './response.ts';
+import { betaSd, channelResponseAt, channelShape, forecastRevenue, modelCurves, type Estimate } from './response.ts';
 import type { DriftEvent, OnlineModelState } from './types.ts';
 
 export interface CurvePoint {
@@ -65,15 +64,14 @@ export function explainModel(state: OnlineModelState, allocation: Readonly<Recor
     const x = Object.hasOwn(allocation, id) ? allocation[id]! : 0;
     const curve = curves[id]!;
     const contribution = forecast.channels[id] ?? { mean: 0, sd: 0, low: 0, high: 0 };
-    // β scales the whole curve, so its sd scales the slope and every point alike.
-    const relativeSd = curve.beta > 0 ? sds[id]! / curve.beta : 0;
-    const slope = curveDerivative(curve, x);
-    const marginalRoi: Estimate = { mean: slope, sd: slope * relativeSd, low: Math.max(0, slope * (1 - Z90 * relativeSd)), high: slope * (1 + Z90 * relativeSd) };
+    const beta = curve.beta / state.revenueScale;
+    const betaVariance = (sds[id]! / state.revenueScale) ** 2;
+    const marginalRoi = channelResponseAt(state, c, beta, betaVariance, x).slope;
     const top = 2 * Math.max(x, state.spendScale[c]!);
     const points = Array.from({ length: POINTS }, (_, i): CurvePoint => {
       const spend = (top * i) / (POINTS - 1);
-      const response = curveValue(curve, spend);
-      return { spend, response, low: Math.max(0, response * (1 - Z90 * relativeSd)), high: response * (1 + Z90 * relativeSd) };
+      const { value } = channelResponseAt(state, c, beta, betaVariance, spend);
+      return { spend, response: value.mean, low: value.low, high: value.high };
     });
     return {
       channel: id,

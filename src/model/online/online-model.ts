@@ -19,7 +19,7 @@ import { SpendflowError, type FieldProblem } from '../../errors.ts';
 import { choleskyFactor, inverseQuadraticForm } from '../linear-algebra.ts';
 import { seasonalityFor } from './design.ts';
 import { attributeShift, cusumStep, DRIFT_WARMUP_ROWS, initialDriftState, SETTLE_BUCKETS, type Candidate } from './drift.ts';
-import { SHAPE_PRIOR } from './shape-step.ts';
+import { priorShapeCovariance, SHAPE_PRIOR } from './shape-step.ts';
 import type { BlockState, BlockTarget, DriftEvent, DriftState, ModelBucket, OnlineModelOptions, OnlineModelState, WindowRow } from './types.ts';
 import { blockTargets, componentColumn, design, frameOf, initialNoise, mediaOf, refineBlocks, type BlockWork, type ShapeWork } from './window-fit.ts';
 
@@ -62,6 +62,7 @@ export function createOnlineModel(spec: OnlineModelSpec, options: Pick<OnlineMod
       logitTheta: channels.map(() => SHAPE_PRIOR.logitTheta.centre),
       logK: channels.map(() => SHAPE_PRIOR.logK.centre),
       logS: channels.map(() => SHAPE_PRIOR.logS.centre),
+      covariance: channels.map(() => priorShapeCovariance()),
     },
     blocks,
     window: [],
@@ -97,6 +98,15 @@ function bucketRow(state: OnlineModelState, bucket: ModelBucket): WindowRow {
       finite(`attributedRevenue.${id}`, bucket.attributedRevenue && Object.hasOwn(bucket.attributedRevenue, id) ? bucket.attributedRevenue[id]! : 0),
     ),
   };
+  // Attributed revenue is part of the revenue: more of it than there is revenue means the events
+  // were counted twice or the totals are not the same bucket's.
+  const attributedTotal = state.blocks.reduce(
+    (sum, b) => sum + (b.target.kind === 'attributed' ? row.attributed[state.channels.indexOf(b.target.channel)]! : 0),
+    0,
+  );
+  if (attributedTotal > row.revenue * (1 + 1e-9) + 1e-9) {
+    problems.push({ field: 'attributedRevenue', message: `adds up to ${attributedTotal} for the attributed channels, more than the bucket's revenue ${row.revenue}` });
+  }
   if (problems.length > 0) throw new SpendflowError('INPUT_INVALID', 'invalid bucket for the online model', { problems });
   return row;
 }
@@ -112,7 +122,12 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
   const dropped = state.window.length + 1 - window.length;
   const frame = frameOf(state, window, options);
   const P = frame.baselineCount;
-  const shape: ShapeWork = { logitTheta: [...state.shape.logitTheta], logK: [...state.shape.logK], logS: [...state.shape.logS] };
+  const shape: ShapeWork = {
+    logitTheta: [...state.shape.logitTheta],
+    logK: [...state.shape.logK],
+    logS: [...state.shape.logS],
+    covariance: state.shape.covariance.map((c) => [...c]),
+  };
   const detected: { block: number; event: DriftEvent }[] = [];
   const media = mediaOf(state, frame, shape, options.shapeSteps > 0);
   let errorReport: number | null = null;
@@ -180,7 +195,12 @@ export function fitOnlineModel(spec: OnlineModelSpec, buckets: readonly ModelBuc
   }
   const batchOptions = { ...options, windowBuckets: window.length };
   const frame = frameOf(state, window, batchOptions);
-  const shape: ShapeWork = { logitTheta: [...state.shape.logitTheta], logK: [...state.shape.logK], logS: [...state.shape.logS] };
+  const shape: ShapeWork = {
+    logitTheta: [...state.shape.logitTheta],
+    logK: [...state.shape.logK],
+    logS: [...state.shape.logS],
+    covariance: state.shape.covariance.map((c) => [...c]),
+  };
   const work: BlockWork[] = state.blocks.map((block) => {
     const target = blockTargets(state, block, window);
     const intercept = target.reduce((s, v) => s + v, 0) / target.length;

@@ -8,6 +8,7 @@
  * approximation that is exact for the linear part). The shapes' own uncertainty is not included,
  * so intervals are somewhat too narrow where the shape is poorly identified (docs/model.md).
  */
+import { curveDerivative, curveValue } from '../curves/registry.ts';
 import type { HillCurve } from '../curves/types.ts';
 import { choleskyFactor, inverseQuadraticForm, solveUpper } from '../linear-algebra.ts';
 import type { Random } from '../../random.ts';
@@ -95,6 +96,48 @@ export interface RevenueForecast {
   readonly channels: Readonly<Record<string, Estimate>>;
 }
 
+/** Value and slope of a shape's Hill curve with height β, in money, at spend x. */
+function valueAndSlope(state: OnlineModelState, c: number, beta: number, logK: number, logS: number, x: number): [number, number] {
+  const curve: HillCurve = { type: 'hill', beta: beta * state.revenueScale, k: Math.exp(logK) * state.spendScale[c]!, s: Math.exp(logS) };
+  return [curveValue(curve, x), curveDerivative(curve, x)];
+}
+
+export interface ChannelResponse {
+  /** Revenue at the spend (the channel's contribution vs zero spend). */
+  readonly value: Estimate;
+  /** Marginal ROI at the spend. */
+  readonly slope: Estimate;
+  /** The part of the value's variance that comes from the shape (money²). */
+  readonly shapeVariance: number;
+}
+
+/**
+ * A channel's steady-state revenue and marginal ROI at spend x (money) with 90% intervals from
+ * both β's posterior variance (scaled units) and the shape's Laplace covariance (delta method in
+ * ln k and ln s; the adstock decay does not change the steady state). The shape part is what
+ * makes the contribution at zero spend honest where only the local slope is well measured.
+ */
+export function channelResponseAt(state: OnlineModelState, c: number, beta: number, betaVariance: number, x: number): ChannelResponse {
+  const logK = state.shape.logK[c]!;
+  const logS = state.shape.logS[c]!;
+  const [value, slope] = valueAndSlope(state, c, beta, logK, logS, x);
+  const [unitValue, unitSlope] = valueAndSlope(state, c, 1, logK, logS, x);
+  const eps = 1e-4;
+  const grad = (dk: number, ds: number) => {
+    const up = valueAndSlope(state, c, beta, logK + dk, logS + ds, x);
+    const down = valueAndSlope(state, c, beta, logK - dk, logS - ds, x);
+    return [(up[0] - down[0]) / (2 * eps), (up[1] - down[1]) / (2 * eps)] as const;
+  };
+  const [valueK, slopeK] = grad(eps, 0);
+  const [valueS, slopeS] = grad(0, eps);
+  const cov = state.shape.covariance[c] ?? [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const quad = (gk: number, gs: number) => gk * gk * cov[4]! + 2 * gk * gs * cov[5]! + gs * gs * cov[8]!;
+  const shapeVariance = quad(valueK, valueS);
+  const valueVar = unitValue * unitValue * betaVariance + shapeVariance;
+  const slopeVar = unitSlope * unitSlope * betaVariance + quad(slopeK, slopeS);
+  return { value: estimate(value, Math.sqrt(valueVar), 0), slope: estimate(slope, Math.sqrt(slopeVar), 0), shapeVariance };
+}
+
 /**
  * Expected revenue of the bucket starting at `start` if the allocation were spent steadily, with
  * 90% intervals from the parameter uncertainty (not the bucket's own noise).
@@ -109,6 +152,7 @@ export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Re
   let totalVar = 0;
   let baseMean = 0;
   let baseVar = 0;
+  let shapeVariance = 0;
   const channels: Record<string, Estimate> = {};
   for (const block of state.blocks) {
     const width = widthOf(block);
@@ -119,14 +163,14 @@ export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Re
     zBase.set(baselineRow, 0);
     block.channels.forEach((c, j) => {
       const id = state.channels[c]!;
-      const x = (Object.hasOwn(allocation, id) ? allocation[id]! : 0) / state.spendScale[c]!;
-      const h = steadyHill(x, channelShape(state, c));
-      z[P + j] = h;
-      const beta = Math.max(0, block.mean[P + j]!);
+      const spend = Object.hasOwn(allocation, id) ? allocation[id]! : 0;
+      z[P + j] = steadyHill(spend / state.spendScale[c]!, channelShape(state, c));
       const unit = new Float64Array(width);
       unit[P + j] = 1;
-      const sdBeta = factor === null ? Number.NaN : Math.sqrt(block.noiseVariance * inverseQuadraticForm(factor, unit, width));
-      channels[id] = estimate(beta * h * R, sdBeta * h * R, 0);
+      const betaVariance = factor === null ? Number.NaN : block.noiseVariance * inverseQuadraticForm(factor, unit, width);
+      const at = channelResponseAt(state, c, Math.max(0, block.mean[P + j]!), betaVariance, spend);
+      channels[id] = at.value;
+      shapeVariance += at.shapeVariance;
     });
     for (let j = 0; j < width; j++) {
       const coefficient = j >= P ? Math.max(0, block.mean[j]!) : block.mean[j]!;
@@ -140,7 +184,8 @@ export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Re
       totalVar = Number.NaN;
     }
   }
-  return { total: estimate(totalMean, Math.sqrt(totalVar)), baseline: estimate(baseMean, Math.sqrt(baseVar)), channels };
+  // The shapes' uncertainty adds to the media part (treated as independent of the linear part's).
+  return { total: estimate(totalMean, Math.sqrt(totalVar + shapeVariance)), baseline: estimate(baseMean, Math.sqrt(baseVar)), channels };
 }
 
 /**

@@ -38,9 +38,11 @@ export interface ShapeStepInput {
   readonly current: readonly [number, number, number];
 }
 
-export function shapeStep(input: ShapeStepInput): [number, number, number] {
+const PRIORS = [SHAPE_PRIOR.logitTheta, SHAPE_PRIOR.logK, SHAPE_PRIOR.logS] as const;
+
+/** The Gauss–Newton system at the current shape: information a (3×3, data + prior) and gradient g. */
+function shapeSystem(input: ShapeStepInput): { a: Float64Array; g: Float64Array } {
   const { media, beta, residual, weight, noiseVariance, current } = input;
-  const priors = [SHAPE_PRIOR.logitTheta, SHAPE_PRIOR.logK, SHAPE_PRIOR.logS] as const;
   const columns = [media.dLogitTheta, media.dLogK, media.dLogS];
   const a = new Float64Array(9);
   const g = new Float64Array(3);
@@ -67,19 +69,49 @@ export function shapeStep(input: ShapeStepInput): [number, number, number] {
   a[6] = a[2]!;
   a[7] = a[5]!;
   for (let p = 0; p < 3; p++) {
-    const prior = priors[p]!;
+    const prior = PRIORS[p]!;
     const precision = 1 / (prior.sd * prior.sd);
     a[p * 4]! += precision;
     g[p]! -= precision * (current[p]! - prior.centre);
-    a[p * 4]! *= 1 + DAMPING;
   }
+  return { a, g };
+}
+
+export function shapeStep(input: ShapeStepInput): [number, number, number] {
+  const { a, g } = shapeSystem(input);
+  for (let p = 0; p < 3; p++) a[p * 4]! *= 1 + DAMPING;
   const step = choleskySolve(a, g, 3) ?? new Float64Array(3);
   const largest = Math.max(Math.abs(step[0]!), Math.abs(step[1]!), Math.abs(step[2]!));
   const scale = largest > MAX_STEP ? MAX_STEP / largest : 1;
-  const next = current.map((v, p) => {
-    const prior = priors[p]!;
+  const next = input.current.map((v, p) => {
+    const prior = PRIORS[p]!;
     const moved = v + scale * step[p]!;
     return Number.isFinite(moved) ? Math.min(prior.max, Math.max(prior.min, moved)) : v;
   });
   return [next[0]!, next[1]!, next[2]!];
+}
+
+/**
+ * The Laplace approximation of the shape's posterior covariance (logit θ, ln k, ln s), row-major
+ * 3×3: the inverse of the Gauss–Newton information. Used to widen intervals for what the shape
+ * leaves uncertain (contribution at zero spend, marginal ROI).
+ */
+export function shapeCovariance(input: ShapeStepInput): number[] {
+  const { a } = shapeSystem(input);
+  const out: number[] = [];
+  for (let j = 0; j < 3; j++) {
+    const unit = new Float64Array(3);
+    unit[j] = 1;
+    const column = choleskySolve(a, unit, 3);
+    if (column === null) return priorShapeCovariance();
+    out.push(...column);
+  }
+  // Column j of the inverse is its row j too (symmetric).
+  return [out[0]!, out[3]!, out[6]!, out[1]!, out[4]!, out[7]!, out[2]!, out[5]!, out[8]!];
+}
+
+/** The prior's covariance of the shape: diagonal, the priors' sd². */
+export function priorShapeCovariance(): number[] {
+  const [t, k, s] = PRIORS.map((p) => p.sd * p.sd);
+  return [t!, 0, 0, 0, k!, 0, 0, 0, s!];
 }

@@ -124,7 +124,13 @@ export interface OnlineModelState {
   readonly revenueScale: number;
   readonly spendScale: readonly number[];
   /** Unconstrained shape parameters per channel: logit θ (adstock decay), ln k, ln s (Hill). */
-  readonly shape: { readonly logitTheta: readonly number[]; readonly logK: readonly number[]; readonly logS: readonly number[] };
+  readonly shape: {
+    readonly logitTheta: readonly number[];
+    readonly logK: readonly number[];
+    readonly logS: readonly number[];
+    /** Per channel, the Laplace covariance of (logit θ, ln k, ln s), row-major 3×3. */
+    readonly covariance: readonly (readonly number[])[];
+  };
   readonly blocks: readonly BlockState[];
   readonly window: readonly WindowRow[];
   /** Buckets absorbed since the model started. */

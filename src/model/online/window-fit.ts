@@ -6,13 +6,17 @@
 import { SpendflowError } from '../../errors.ts';
 import { baselineWidth, mediaColumn, shapeFromLogits, steadyHill, writeBaselineRow, type ChannelShape, type MediaColumn } from './design.ts';
 import { solveWindowRegression, type Jump, type Posterior } from './information.ts';
-import { SHAPE_PRIOR, shapeStep } from './shape-step.ts';
+import { SHAPE_PRIOR, shapeCovariance, shapeStep } from './shape-step.ts';
 import type { BlockState, OnlineModelOptions, OnlineModelState, WindowRow } from './types.ts';
 
 /** Prior sd of the intercept and of the seasonality terms, in units of the revenue scale. */
 const INTERCEPT_SD = 10;
 const SEASONAL_SD = 1;
-/** Prior weight of the initial noise-variance guess, in buckets. */
+/**
+ * Weight, in buckets, of the previous noise-variance estimate in the new one: it steadies the
+ * estimate on a short window and, being the last estimate rather than the first guess, washes
+ * out (its fixed point is the weighted residual variance itself).
+ */
 const NOISE_PRIOR_BUCKETS = 5;
 /** Rows the shape steps need before they run. */
 const SHAPE_MIN_ROWS = 24;
@@ -173,6 +177,7 @@ export interface ShapeWork {
   readonly logitTheta: number[];
   readonly logK: number[];
   readonly logS: number[];
+  readonly covariance: number[][];
 }
 
 export function shapesOf(state: OnlineModelState, shape: ShapeWork): ChannelShape[] {
@@ -219,15 +224,16 @@ export function refineBlocks(
       const used = frame.rows;
       if (used < SHAPE_MIN_ROWS) continue;
       block.channels.forEach((c, j) => {
-        const next = shapeStep({
+        const stepInput = {
           media: columns[c]!,
           beta: betaByRow(fit, jumps, P + j, frame.rows),
           residual: fit.residual,
           weight,
           noiseVariance: block.noiseVariance,
-          current: [shape.logitTheta[c]!, shape.logK[c]!, shape.logS[c]!],
-        });
-        [shape.logitTheta[c], shape.logK[c], shape.logS[c]] = next;
+          current: [shape.logitTheta[c]!, shape.logK[c]!, shape.logS[c]!] as const,
+        };
+        shape.covariance[c] = shapeCovariance(stepInput);
+        [shape.logitTheta[c], shape.logK[c], shape.logS[c]] = shapeStep(stepInput);
       });
     }
   }
@@ -242,7 +248,8 @@ export function refineBlocks(
       throw new SpendflowError('INTERNAL', `online model fit degenerated (block ${b}: the information matrix is not positive definite or not finite)`);
     }
     const dof = Math.max(totalWeight - width, totalWeight / 2);
-    const noiseVariance = Math.max(1e-12, (fit.sse + NOISE_PRIOR_BUCKETS * initialNoise(intercept)) / (dof + NOISE_PRIOR_BUCKETS));
+    const previous = block.noiseVariance > 0 ? block.noiseVariance : initialNoise(intercept);
+    const noiseVariance = Math.max(1e-12, (fit.sse + NOISE_PRIOR_BUCKETS * previous) / (dof + NOISE_PRIOR_BUCKETS));
     if (b === 0) rmse = Math.sqrt(fit.sse / Math.max(totalWeight, 1e-12)) * state.revenueScale;
     return { ...block, mean: Array.from(fit.mean), information: Array.from(fit.information), priorMean: Array.from(prior.mean), noiseVariance };
   });

@@ -196,13 +196,25 @@ describe('forecastRevenue', () => {
     }
   });
 
-  it('gives the parameter uncertainty: sd² = Σ_blocks σ²·zᵀJ⁻¹z, intervals at ±1.645 sd', () => {
+  it('gives the parameter uncertainty: sd² = Σ_blocks σ²·zᵀJ⁻¹z + the shapes\' part, intervals at ±1.645 sd', () => {
     for (const state of [single, twoBlocks]) {
       const forecast = forecastRevenue(state, allocation, NEXT);
       const P = baselineWidth(state.season);
       const row = baselineTerms(state.season, NEXT, state.bucketMs);
       let total = 0;
       let baseline = 0;
+      // The shapes' part, by the delta method on h = 1/(1 + (k/x)ˢ): ∂h/∂ln k = −s·h(1−h),
+      // ∂h/∂ln s = s·ln(x/k)·h(1−h); the value β·R·h, with the Laplace covariance of (ln k, ln s).
+      const shapePart = (c: number, beta: number, spend: number) => {
+        const shape = channelShape(state, c);
+        const x = spend / state.spendScale[c]!;
+        const h = steadyHill(x, shape);
+        const gk = -shape.s * h * (1 - h) * beta * state.revenueScale;
+        const gs = shape.s * Math.log(x / shape.k) * h * (1 - h) * beta * state.revenueScale;
+        const cov = state.shape.covariance[c]!;
+        return gk * gk * cov[4]! + 2 * gk * gs * cov[5]! + gs * gs * cov[8]!;
+      };
+      let shapeTotal = 0;
       state.blocks.forEach((block, b) => {
         const width = block.mean.length;
         const cov = covariance(state, b);
@@ -211,9 +223,13 @@ describe('forecastRevenue', () => {
         expect(z.length).toBe(width);
         total += dot(z, matVec(cov, z, width));
         baseline += dot(zBase, matVec(cov, zBase, width));
+        block.channels.forEach((c, j) => {
+          shapeTotal += shapePart(c, Math.max(0, block.mean[P + j]!), allocation[state.channels[c]! as keyof typeof allocation]);
+        });
       });
       const R = state.revenueScale;
-      expect(forecast.total.sd).toBeCloseTo(Math.sqrt(total) * R, 4);
+      expect(shapeTotal).toBeGreaterThan(0);
+      expect(forecast.total.sd).toBeCloseTo(Math.sqrt(total * R * R + shapeTotal), 3);
       expect(forecast.baseline.sd).toBeCloseTo(Math.sqrt(baseline) * R, 4);
       expect(forecast.total.low).toBeCloseTo(forecast.total.mean - Z90 * forecast.total.sd, 6);
       expect(forecast.total.high).toBeCloseTo(forecast.total.mean + Z90 * forecast.total.sd, 6);
@@ -223,8 +239,10 @@ describe('forecastRevenue', () => {
       const curves = modelCurves(state);
       for (const { id } of CHANNELS) {
         const e = forecast.channels[id]!;
-        // Contribution = β·h with h fixed by the shape: its sd is betaSd·h.
-        expect(e.sd).toBeCloseTo((sd[id]! * e.mean) / curves[id]!.beta, 6);
+        const c = state.channels.indexOf(id);
+        // Contribution = β·h: β's sd times h, and the shape's part, added in quadrature.
+        const fromBeta = (sd[id]! * e.mean) / curves[id]!.beta;
+        expect(e.sd).toBeCloseTo(Math.sqrt(fromBeta ** 2 + shapePart(c, curves[id]!.beta / state.revenueScale, allocation[id as keyof typeof allocation])), 3);
         expect(e.low).toBeCloseTo(Math.max(0, e.mean - Z90 * e.sd), 6);
         expect(e.high).toBeCloseTo(e.mean + Z90 * e.sd, 6);
       }
