@@ -72,7 +72,8 @@ export async function evaluateCommand(argv: readonly string[], io: CliIo): Promi
   const config = loadServiceConfig(values.config ?? [], io.env);
   const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
   const runsPerScenario = seeds.length * (policies.length + 1);
-  const progress = new Progress(io, 'evaluate', scenarios.length * runsPerScenario, 'runs', { tty: Progress.isTerminal(io), quiet: values.quiet });
+  const total = scenarios.length * runsPerScenario;
+  const progress = new Progress(io, 'evaluate', 'runs', values.quiet);
   const reports: EvaluationReport[] = [];
   const started = performance.now();
   for (const [i, scenario] of scenarios.entries()) {
@@ -82,7 +83,7 @@ export async function evaluateCommand(argv: readonly string[], io: CliIo): Promi
       days,
       seeds,
       policies,
-      onProgress: (done, _total, label) => progress.update(i * runsPerScenario + done, label),
+      onProgress: (done, _total, label) => progress.update(i * runsPerScenario + done, total, label),
     });
     reports.push(summarise(runs));
   }

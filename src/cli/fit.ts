@@ -26,6 +26,7 @@ import { ADSTOCK_FAMILIES, SATURATION_FAMILIES, type AdstockFamily, type Saturat
 import { buildModelFile, type ModelFile } from '../model/fit/model-file.ts';
 import { maxSpendPerChannel } from '../model/fit/response-curve.ts';
 import type { CliIo } from './index.ts';
+import { Progress } from './progress.ts';
 
 function list(raw: string | undefined): string[] {
   return (raw ?? '')
@@ -49,41 +50,6 @@ function familyFlag<F extends string>(name: string, raw: string, families: reado
   if ((families as readonly string[]).includes(raw)) return [raw as F];
   if (raw === '') return fallback;
   throw new SpendflowError('INPUT_INVALID', `--${name} must be one of ${[...families, 'auto'].join(', ')} (got "${raw}")`);
-}
-
-/** Progress on stderr, in optimizer steps: a redrawn bar on a terminal, a line per ~10% otherwise. */
-class Progress {
-  private lastDecile = -1;
-  private finished = false;
-  constructor(
-    private readonly io: CliIo,
-    private readonly tty: boolean,
-    private readonly quiet: boolean,
-  ) {}
-
-  update(done: number, total: number, label: string): void {
-    if (this.quiet || this.finished) return;
-    if (this.tty) {
-      const width = 30;
-      const filled = Math.round((width * done) / total);
-      this.io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} steps  ${label.padEnd(24)}`);
-      if (done >= total) {
-        this.io.stderr.write('\n');
-        this.finished = true;
-      }
-      return;
-    }
-    const decile = Math.floor((10 * done) / total);
-    if (decile > this.lastDecile) {
-      this.lastDecile = decile;
-      this.io.stderr.write(`fit: ${Math.round((100 * done) / total)}% (${done}/${total} steps) ${label}\n`);
-      if (done >= total) this.finished = true;
-    }
-  }
-
-  line(text: string): void {
-    if (!this.quiet) this.io.stderr.write(`fit: ${text}\n`);
-  }
 }
 
 function writeAtomically(path: string, text: string): void {
@@ -230,8 +196,7 @@ export async function fitCommand(argv: readonly string[], io: CliIo): Promise<nu
     throw new SpendflowError('INPUT_INVALID', `too little history: ${n} periods leave ${trainPeriods} to train on after the hold-out (need at least 10)`);
   }
 
-  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
-  const progress = new Progress(io, tty, values.quiet);
+  const progress = new Progress(io, 'fit', 'steps', values.quiet);
   const fit = await fitHistory(
     { target: history.target, spend: history.spend, controls: history.controls },
     {
@@ -249,7 +214,7 @@ export async function fitCommand(argv: readonly string[], io: CliIo): Promise<nu
       onProgress: (done, total, stage) => progress.update(done, total, stage),
     },
   );
-  if (crossValidation && fit.crossValidation === null) progress.line('too little history for cross-validation; skipped');
+  if (crossValidation && fit.crossValidation === null) progress.note('too little history for cross-validation; skipped');
   const model = buildModelFile({ fit, frequency: history.frequency, periodMs: history.periodMs, maxObservedSpend: maxSpendPerChannel(history.spend) });
   writeAtomically(out, JSON.stringify(model, null, 2) + '\n');
 

@@ -23,12 +23,14 @@ Usage:
       Run the market simulator. --stdout prints NDJSON records (no feedback); otherwise events go to
       Kafka and the simulator follows the reallocations spendflow publishes.
   spendflow fit data.csv --date COL --target COL --channels A,B,... [--controls C,D,...]
-                [--missing drop|impute] [--holdout 0.2] [--steps N] [--members N]
-                [--prior-strength X | --cv] [--no-refit] --out model.json [--json] [--quiet]
-      Fit the response model to a history file: hold-out MAPE, NRMSE and R² on the last
-      --holdout share of periods next to a ridge regression on the same features, then a refit on
-      all periods, written to model.json (format spendflow-model/1). --cv picks the prior
-      strength by 3-fold rolling-origin cross-validation first.
+                [--missing drop|impute] [--holdout 0.2] [--no-cv] [--adstock geometric|weibull-cdf|weibull-pdf|auto]
+                [--curve hill|exp|log|auto] [--prior-strength X] [--steps N] [--cv-steps N]
+                [--bootstrap N] [--bootstrap-steps N] [--seed N] [--no-refit] --out model.json [--json] [--quiet]
+      Fit the response model to a history file. Rolling-origin cross-validation inside the
+      training periods picks the prior strength (and, with auto, the adstock and curve families);
+      the last --holdout share of periods is scored (MAPE, NRMSE, R²) next to a ridge regression on
+      the same features; the model refitted on every period, with bootstrap intervals, is written
+      to model.json (format spendflow-model/2). See docs/model.md.
   spendflow optimize problem.json [--method auto|annealing] [--iterations N] [--seed N]
   spendflow optimize --model model.json --budget N [--max-share X] [--method ...]
       Allocate a budget with the certified optimizer; prints the allocation, the objective, an

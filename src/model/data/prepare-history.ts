@@ -58,7 +58,12 @@ export interface PreparedHistory {
   readonly target: Float64Array;
   readonly spend: Readonly<Record<string, Float64Array>>;
   /** Numeric controls as they are, categorical ones as indicators, in the spec's order. */
-  readonly controls: { readonly names: readonly string[]; readonly values: readonly Float64Array[] };
+  readonly controls: {
+    readonly names: readonly string[];
+    readonly values: readonly Float64Array[];
+    /** Per categorical control, the indices of its indicator columns in `names`. */
+    readonly groups: readonly { readonly name: string; readonly columns: readonly number[] }[];
+  };
   readonly report: HistoryReport;
 }
 
@@ -229,6 +234,7 @@ export function prepareHistory(table: CsvTable, spec: HistorySpec): PreparedHist
   const controlValues: Float64Array[] = [];
   const levels: [string, readonly string[]][] = [];
   const references: [string, string][] = [];
+  const groups: { name: string; columns: number[] }[] = [];
   for (const control of controls) {
     if (control.kind === 'numeric') {
       controlNames.push(control.name);
@@ -247,6 +253,7 @@ export function prepareHistory(table: CsvTable, spec: HistorySpec): PreparedHist
     const encoding = oneHotEncode(control.name, filled);
     levels.push([control.name, encoding.levels]);
     references.push([control.name, encoding.reference]);
+    if (encoding.names.length > 0) groups.push({ name: control.name, columns: encoding.names.map((_, j) => controlNames.length + j) });
     controlNames.push(...encoding.names);
     controlValues.push(...encoding.values);
   }
@@ -267,7 +274,7 @@ export function prepareHistory(table: CsvTable, spec: HistorySpec): PreparedHist
     periodMs,
     target: targetOut,
     spend: spendOut,
-    controls: { names: controlNames, values: controlValues },
+    controls: { names: controlNames, values: controlValues, groups },
     report: {
       inputRows: n,
       rows: keep.length,

@@ -58,6 +58,11 @@ export interface GraphData {
   readonly channels: number;
   readonly periods: number;
   readonly maxLag: number;
+  /**
+   * Prior precision (1/sd², scaled units) of each baseline coefficient [P]; by default none on the
+   * intercept and 1/PRIOR_SD.linear² on the others.
+   */
+  readonly linearPrecision?: Float32Array;
 }
 
 /**
@@ -173,6 +178,7 @@ export function buildGraph(data: GraphData, members: readonly MemberSpec[]): Gra
   };
   const starts = members.map((m) => Array.from({ length: C }, (_, c) => startOf(m, c)));
   /** [6·K] values, row-major over ROWS, one per member. */
+  const linearPrecision = data.linearPrecision ?? Float32Array.from({ length: P }, (_, p) => (p === 0 ? 0 : 1 / PRIOR_SD.linear ** 2));
   const rowValues = (value: (row: Row, k: number) => number) =>
     Float32Array.from({ length: ROWS.length * K }, (_, i) => value(ROWS[Math.floor(i / K)] ?? 'beta', i % K));
   const constants = tf.tidy(() => ({
@@ -189,7 +195,7 @@ export function buildGraph(data: GraphData, members: readonly MemberSpec[]): Gra
       Float32Array.from({ length: Math.max(L, 1) * (L + 1) }, (_, i) => (Math.floor(i / (L + 1)) + 1 <= i % (L + 1) ? 1 : 0)),
       [Math.max(L, 1), L + 1],
     ),
-    linearMask: tf.tensor2d(Array.from({ length: P }, (_, p) => (p === 0 ? 0 : 1)), [1, P]),
+    linearPrecision: tf.tensor2d(linearPrecision, [1, P]),
     // Prior centres and precisions per row and member, [6, 1, K, 1]; β has no prior here (a ridge, below).
     centre: tf.tensor4d(rowValues((row, k) => (row === 'beta' ? 0 : (centres[k]?.[row] ?? 0))), [ROWS.length, 1, K, 1]),
     precision: tf.tensor4d(rowValues((row, k) => (row === 'beta' ? 0 : (members[k]?.strength ?? 0) / PRIOR_SD[row] ** 2)), [ROWS.length, 1, K, 1]),
@@ -276,7 +282,7 @@ export function buildGraph(data: GraphData, members: readonly MemberSpec[]): Gra
 
   function penalty(u: Record<Row, tf.Tensor3D>): tf.Tensor1D {
     const priors = tf.sum(tf.mul(tf.square(tf.sub(params.channel, constants.centre)), constants.precision), [0, 1, 3]); // [K]
-    const linear = tf.mul(tf.sum(tf.mul(tf.square(params.coef), constants.linearMask), 1), 1 / PRIOR_SD.linear ** 2);
+    const linear = tf.sum(tf.mul(tf.square(params.coef), constants.linearPrecision), 1);
     const beta = tf.mul(tf.sum(tf.square(tf.softplus(u.beta)), [0, 2]), 1 / PRIOR_SD.beta ** 2);
     return tf.div(tf.mul(tf.addN([priors, linear, beta]), noiseVariance), constants.omegaSum);
   }
@@ -306,7 +312,7 @@ export function buildGraph(data: GraphData, members: readonly MemberSpec[]): Gra
       for (let p = 0; p < P; p++) {
         rhs[p] = baseRhs[k * P + p] ?? 0;
         for (let q = 0; q < P; q++) gram[p * N + q] = baseGram[(k * P + p) * P + q] ?? 0;
-        ridge[p] = p === 0 ? 1e-9 : sigma2 / PRIOR_SD.linear ** 2 + 1e-9;
+        ridge[p] = sigma2 * (linearPrecision[p] ?? 0) + 1e-9;
       }
       for (let c = 0; c < C; c++) {
         rhs[P + c] = mediaRhs[c * K + k] ?? 0;

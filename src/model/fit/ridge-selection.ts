@@ -17,7 +17,7 @@ export function headOf(data: FitData, periods: number): FitData {
   return {
     target: cut(data.target),
     spend: Object.fromEntries(Object.entries(data.spend).map(([name, values]) => [name, cut(values)])),
-    ...(data.controls === undefined ? {} : { controls: { names: data.controls.names, values: data.controls.values.map(cut) } }),
+    ...(data.controls === undefined ? {} : { controls: { ...data.controls, values: data.controls.values.map(cut) } }),
   };
 }
 

@@ -13,15 +13,24 @@ import type { CurveSpec } from '../curves/types.ts';
 import { scaleFactor } from '../data/scale.ts';
 import { fourierTerms, fourierValue, type FourierTerm } from './features.ts';
 import type { GraphData, MemberParameters } from './graph.ts';
-import type { AdstockFamily, SaturationFamily } from './members.ts';
+import { PRIOR_SD, type AdstockFamily, type SaturationFamily } from './members.ts';
 import { decompose } from './predict.ts';
 import { rmse } from './metrics.ts';
-import type { FitData, FittedAdstock, FittedChannel, FittedModel, FittedSeasonality, SeasonalitySpec } from './types.ts';
+import type { ControlGroup, FitData, FittedAdstock, FittedChannel, FittedModel, FittedSeasonality, SeasonalitySpec } from './types.ts';
+
+/**
+ * Prior sd (scaled units, like PRIOR_SD.linear) of a categorical level's deviation from its
+ * control's shared effect: tighter than the shared effect's own prior, so the shared effect takes
+ * what the levels have in common and an unseen level is predicted with it.
+ */
+export const LEVEL_DEVIATION_SD = 0.5;
 
 export interface ScaledDesign {
   readonly graph: GraphData;
   readonly channelNames: readonly string[];
   readonly controlNames: readonly string[];
+  /** Categorical controls whose levels share an effect: each has one pooled feature after the controls. */
+  readonly groups: readonly ControlGroup[];
   readonly seasonality: readonly SeasonalitySpec[];
   readonly terms: readonly FourierTerm[];
   readonly targetScale: number;
@@ -63,7 +72,8 @@ export function scaledDesign(
   const controlNames = data.controls?.names ?? [];
   const controlValues = data.controls?.values ?? [];
   const terms = fourierTerms(options.seasonality);
-  const P = 2 + terms.length + controlNames.length;
+  const groups = (data.controls?.groups ?? []).filter((g) => g.columns.length > 0 && g.columns.every((j) => j >= 0 && j < controlNames.length));
+  const P = 2 + terms.length + controlNames.length + groups.length;
   const head = (values: ArrayLike<number>) => Array.from({ length: scaleUpTo }, (_, t) => values[t] ?? 0);
   const targetScale = scaleFactor(head(data.target));
   const spendScales = channelNames.map((name) => scaleFactor(head(data.spend[name] ?? [])));
@@ -78,13 +88,24 @@ export function scaledDesign(
     features[row + 1] = T > 1 ? t / (T - 1) : 0;
     terms.forEach((term, j) => (features[row + 2 + j] = fourierValue(term, t)));
     controlValues.forEach((values, j) => (features[row + 2 + terms.length + j] = (values[t] ?? 0) / (controlScales[j] ?? 1)));
+    // The pooled feature of a categorical control: 1 when the row has any of its (non-reference) levels.
+    groups.forEach((g, i) => (features[row + 2 + terms.length + controlNames.length + i] = g.columns.reduce((sum, j) => sum + (controlValues[j]?.[t] ?? 0), 0)));
     channelNames.forEach((name, c) => (spend[t * C + c] = (data.spend[name]?.[t] ?? 0) / (spendScales[c] ?? 1)));
     y[t] = (data.target[t] ?? 0) / targetScale;
   }
+  // Prior precision per baseline feature: none on the intercept, PRIOR_SD.linear on the rest,
+  // LEVEL_DEVIATION_SD on the levels of a pooled categorical control.
+  const pooled = new Set(groups.flatMap((g) => g.columns));
+  const linearPrecision = Float32Array.from({ length: P }, (_, p) => {
+    if (p === 0) return 0;
+    const control = p - 2 - terms.length;
+    return pooled.has(control) ? 1 / LEVEL_DEVIATION_SD ** 2 : 1 / PRIOR_SD.linear ** 2;
+  });
   return {
-    graph: { y, features, featureCount: P, spend, channels: C, periods: T, maxLag: options.maxLag },
+    graph: { y, features, featureCount: P, spend, channels: C, periods: T, maxLag: options.maxLag, linearPrecision },
     channelNames,
     controlNames,
+    groups,
     seasonality: options.seasonality,
     terms,
     targetScale,
@@ -140,7 +161,11 @@ export function modelFromMember(
     intercept: coefficient(0),
     trend: T > 1 ? coefficient(1) / (T - 1) : 0,
     seasonality,
-    controls: design.controlNames.map((name, j) => ({ name, coefficient: coefficient(2 + design.terms.length + j) / (design.controlScales[j] ?? 1) })),
+    // A pooled level's effect is its own deviation plus its control's shared effect.
+    controls: design.controlNames.map((name, j) => {
+      const shared = design.groups.reduce((sum, g, i) => sum + (g.columns.includes(j) ? coefficient(2 + design.terms.length + design.controlNames.length + i) : 0), 0);
+      return { name, coefficient: coefficient(2 + design.terms.length + j) / (design.controlScales[j] ?? 1) + shared };
+    }),
     channels: design.channelNames.map(
       (name, c): FittedChannel => ({
         name,

@@ -10,7 +10,22 @@ import type { AdstockFamily, SaturationFamily } from './members.ts';
 export interface FitData {
   readonly target: Float64Array;
   readonly spend: Readonly<Record<string, Float64Array>>;
-  readonly controls?: { readonly names: readonly string[]; readonly values: readonly Float64Array[] };
+  readonly controls?: {
+    readonly names: readonly string[];
+    readonly values: readonly Float64Array[];
+    /**
+     * Indicator columns that encode one categorical control (by index into `names`). The model
+     * pools their effects: each level's effect is the control's shared effect plus a level
+     * deviation shrunk towards 0, so a level seen rarely — or never, in the training periods —
+     * borrows the effect of the control's other levels instead of counting as no effect at all.
+     */
+    readonly groups?: readonly ControlGroup[];
+  };
+}
+
+export interface ControlGroup {
+  readonly name: string;
+  readonly columns: readonly number[];
 }
 
 /** One Fourier block: `order` sine/cosine pairs of the given period (in periods). */

@@ -34,7 +34,7 @@ describe('prepareHistory: dates and frequency', () => {
     expect(Object.keys(history.spend)).toEqual(['tv', 'search']);
     expect([...(history.spend['tv'] ?? [])]).toEqual([10, 0, 20, 0, 15]);
     expect([...(history.spend['search'] ?? [])]).toEqual([5, 6, 7, 8, 9]);
-    expect(history.controls).toEqual({ names: [], values: [] });
+    expect(history.controls).toEqual({ names: [], values: [], groups: [] });
     expect(history.report).toEqual({
       inputRows: 5, rows: 5, droppedRows: [], imputed: [], oneHot: {}, oneHotReference: {}, absentPeriods: 0,
     });
@@ -200,6 +200,8 @@ describe('prepareHistory: controls', () => {
     ]);
     expect(history.report.oneHot).toEqual({ events: ['holiday', 'none', 'promo'] });
     expect(history.report.oneHotReference).toEqual({ events: 'none' });
+    // The indicators of one categorical control form a group (the fit pools their effects).
+    expect(history.controls.groups).toEqual([{ name: 'events', columns: [1, 2] }]);
   });
 
   it('breaks a tie for the reference level by sort order', () => {
