@@ -10,8 +10,11 @@ import { builtInScenario } from '../../src/sim/scenarios.ts';
 import { runClosedLoop } from '../support/closed-loop.ts';
 
 describe('closed loop on the demo market', () => {
+  // Exploration off: this measures what the mean model learns (a Thompson draw makes any single
+  // final allocation random; test/quality/evaluation.test.ts scores the exploring policy over time).
   it('moves every demo portfolio towards the true optimum, never below where it started', async () => {
-    const config = defaultConfig();
+    const base = defaultConfig();
+    const config = { ...base, model: { ...base.model, exploration: 'off' as const } };
     const { outcomes } = await runClosedLoop(config, builtInScenario('demo'), 10);
     for (const o of outcomes) {
       const portfolio = config.portfolios.find((p) => p.id === o.portfolioId)!;

@@ -93,6 +93,10 @@ export function mediaColumn(spend: Float64Array, gaps: Float64Array, shape: Chan
       a = next;
     }
     if (!(a > 1e-12)) continue; // no adstock: h = 0 and flat in every parameter
+    if (!derivatives) {
+      value[t] = 1 / (1 + Math.pow(k / a, s));
+      continue;
+    }
     const u = s * (Math.log(a) - logK);
     const h = u >= 0 ? 1 / (1 + Math.exp(-u)) : Math.exp(u) / (1 + Math.exp(u));
     value[t] = h;

@@ -10,10 +10,11 @@
  *
  * An update (1) appends the bucket to the bounded replay window, (2) scores the bucket against
  * what the model predicted before seeing it and feeds the error to the change detector
- * (./drift.ts), which may cut the memory of what changed, (3) takes `shapeSteps` Gauss–Newton
- * steps on the curve shapes (./shape-step.ts), each after re-solving the linear coefficients, and
- * (4) re-solves the linear coefficients (./information.ts) with exponential forgetting for the
- * final shapes. Everything is O(window × width²) per step; nothing grows with the stream's length.
+ * (./drift.ts), which may cut the memory of what changed, (3) solves the linear coefficients
+ * (./information.ts) with exponential forgetting at the current curve shapes, and (4) takes a
+ * Gauss–Newton step on the shapes (./shape-step.ts) from that solve's residuals, which the next
+ * update starts from (`nextShape`; with `shapeSteps` > 1 the extra steps come before the solve).
+ * One media pass and one solve per update, O(window × width²); nothing grows with the stream.
  */
 import { SpendflowError, type FieldProblem } from '../../errors.ts';
 import { choleskyFactor, inverseQuadraticForm } from '../linear-algebra.ts';
@@ -63,6 +64,11 @@ export function createOnlineModel(spec: OnlineModelSpec, options: Pick<OnlineMod
       logK: channels.map(() => SHAPE_PRIOR.logK.centre),
       logS: channels.map(() => SHAPE_PRIOR.logS.centre),
       covariance: channels.map(() => priorShapeCovariance()),
+    },
+    nextShape: {
+      logitTheta: channels.map(() => SHAPE_PRIOR.logitTheta.centre),
+      logK: channels.map(() => SHAPE_PRIOR.logK.centre),
+      logS: channels.map(() => SHAPE_PRIOR.logS.centre),
     },
     blocks,
     window: [],
@@ -122,10 +128,11 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
   const dropped = state.window.length + 1 - window.length;
   const frame = frameOf(state, window, options);
   const P = frame.baselineCount;
+  // The shapes the last update stepped to (its blocks were solved one step behind).
   const shape: ShapeWork = {
-    logitTheta: [...state.shape.logitTheta],
-    logK: [...state.shape.logK],
-    logS: [...state.shape.logS],
+    logitTheta: [...state.nextShape.logitTheta],
+    logK: [...state.nextShape.logK],
+    logS: [...state.nextShape.logS],
     covariance: state.shape.covariance.map((c) => [...c]),
   };
   const detected: { block: number; event: DriftEvent }[] = [];
@@ -173,8 +180,16 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
   });
 
   // 3–4. Shape steps, then the final linear solve.
-  const { blocks, rmse } = refineBlocks(state, window, frame, work, shape, options, options.shapeSteps, media);
-  const next: OnlineModelState = { ...state, shape, blocks, window, updates: state.updates + 1, lastBucket: row.start };
+  const { blocks, rmse, next: stepped } = refineBlocks(state, window, frame, work, shape, options, options.shapeSteps, media, true);
+  const next: OnlineModelState = {
+    ...state,
+    shape: { logitTheta: shape.logitTheta, logK: shape.logK, logS: shape.logS, covariance: stepped.covariance },
+    nextShape: { logitTheta: stepped.logitTheta, logK: stepped.logK, logS: stepped.logS },
+    blocks,
+    window,
+    updates: state.updates + 1,
+    lastBucket: row.start,
+  };
   return { state: next, report: { error: errorReport, detected, rmse } };
 }
 
@@ -211,7 +226,7 @@ export function fitOnlineModel(spec: OnlineModelSpec, buckets: readonly ModelBuc
   const first = refineBlocks(state, window, frame, work, shape, batchOptions, 0);
   const reweighted = work.map((w, b) => ({ ...w, block: { ...w.block, noiseVariance: first.blocks[b]!.noiseVariance } }));
   const { blocks } = refineBlocks(state, window, frame, reweighted, shape, batchOptions, steps);
-  return { ...state, shape, blocks, window, updates: window.length };
+  return { ...state, shape, nextShape: { logitTheta: shape.logitTheta, logK: shape.logK, logS: shape.logS }, blocks, window, updates: window.length };
 }
 
 function driftEvent(

@@ -77,8 +77,10 @@ function shapeSystem(input: ShapeStepInput): { a: Float64Array; g: Float64Array 
   return { a, g };
 }
 
-export function shapeStep(input: ShapeStepInput): [number, number, number] {
+/** One damped Gauss–Newton step from `input.current`, and the shape's Laplace covariance there. */
+export function shapeStepWithCovariance(input: ShapeStepInput): { next: [number, number, number]; covariance: number[] } {
   const { a, g } = shapeSystem(input);
+  const covariance = inverse3(a) ?? priorShapeCovariance();
   for (let p = 0; p < 3; p++) a[p * 4]! *= 1 + DAMPING;
   const step = choleskySolve(a, g, 3) ?? new Float64Array(3);
   const largest = Math.max(Math.abs(step[0]!), Math.abs(step[1]!), Math.abs(step[2]!));
@@ -88,7 +90,11 @@ export function shapeStep(input: ShapeStepInput): [number, number, number] {
     const moved = v + scale * step[p]!;
     return Number.isFinite(moved) ? Math.min(prior.max, Math.max(prior.min, moved)) : v;
   });
-  return [next[0]!, next[1]!, next[2]!];
+  return { next: [next[0]!, next[1]!, next[2]!], covariance };
+}
+
+export function shapeStep(input: ShapeStepInput): [number, number, number] {
+  return shapeStepWithCovariance(input).next;
 }
 
 /**
@@ -97,17 +103,20 @@ export function shapeStep(input: ShapeStepInput): [number, number, number] {
  * leaves uncertain (contribution at zero spend, marginal ROI).
  */
 export function shapeCovariance(input: ShapeStepInput): number[] {
-  const { a } = shapeSystem(input);
-  const out: number[] = [];
+  return shapeStepWithCovariance(input).covariance;
+}
+
+/** The inverse of a symmetric positive-definite 3×3 matrix (row-major), or null. */
+function inverse3(a: Float64Array): number[] | null {
+  const out: number[] = new Array<number>(9).fill(0);
   for (let j = 0; j < 3; j++) {
     const unit = new Float64Array(3);
     unit[j] = 1;
     const column = choleskySolve(a, unit, 3);
-    if (column === null) return priorShapeCovariance();
-    out.push(...column);
+    if (column === null) return null;
+    for (let i = 0; i < 3; i++) out[i * 3 + j] = column[i]!;
   }
-  // Column j of the inverse is its row j too (symmetric).
-  return [out[0]!, out[3]!, out[6]!, out[1]!, out[4]!, out[7]!, out[2]!, out[5]!, out[8]!];
+  return out;
 }
 
 /** The prior's covariance of the shape: diagonal, the priors' sd². */

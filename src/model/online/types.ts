@@ -131,6 +131,11 @@ export interface OnlineModelState {
     /** Per channel, the Laplace covariance of (logit θ, ln k, ln s), row-major 3×3. */
     readonly covariance: readonly (readonly number[])[];
   };
+  /**
+   * The shapes the next update starts from: `shape` after the update's Gauss–Newton step, which
+   * is taken after the linear solve (so the blocks stay consistent with `shape`).
+   */
+  readonly nextShape: { readonly logitTheta: readonly number[]; readonly logK: readonly number[]; readonly logS: readonly number[] };
   readonly blocks: readonly BlockState[];
   readonly window: readonly WindowRow[];
   /** Buckets absorbed since the model started. */

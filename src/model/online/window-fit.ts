@@ -6,7 +6,7 @@
 import { SpendflowError } from '../../errors.ts';
 import { baselineWidth, mediaColumn, shapeFromLogits, steadyHill, writeBaselineRow, type ChannelShape, type MediaColumn } from './design.ts';
 import { solveWindowRegression, type Jump, type Posterior } from './information.ts';
-import { SHAPE_PRIOR, shapeCovariance, shapeStep } from './shape-step.ts';
+import { SHAPE_PRIOR, shapeStepWithCovariance } from './shape-step.ts';
 import type { BlockState, OnlineModelOptions, OnlineModelState, WindowRow } from './types.ts';
 
 /** Prior sd of the intercept and of the seasonality terms, in units of the revenue scale. */
@@ -194,10 +194,62 @@ export function initialNoise(intercept: number): number {
   return Math.max(1e-6, (0.1 * Math.max(Math.abs(intercept), 0.1)) ** 2);
 }
 
+interface BlockSolve {
+  readonly fit: Posterior | null;
+  readonly jumps: readonly Jump[];
+  readonly prior: { readonly mean: Float64Array; readonly precision: Float64Array };
+  readonly width: number;
+}
+
+function solveBlocks(state: OnlineModelState, window: readonly WindowRow[], frame: WindowFrame, work: readonly BlockWork[], columns: readonly MediaColumn[], options: OnlineModelOptions): BlockSolve[] {
+  const P = frame.baselineCount;
+  return work.map(({ block, target, intercept }) => {
+    const { matrix, width } = design(frame, columns, block);
+    const prior = priorOf(state, block, P, options, block.noiseVariance, intercept);
+    const jumps = jumpsOf(state, block, frame, window, block.noiseVariance);
+    return { fit: fitBlock(frame, matrix, width, target, prior, jumps, P), jumps, prior, width };
+  });
+}
+
+/** One Gauss–Newton step on every channel's shape (in place), from the blocks' fits at `columns`. */
+function stepShapes(frame: WindowFrame, work: readonly BlockWork[], solves: readonly BlockSolve[], columns: readonly MediaColumn[], shape: ShapeWork): void {
+  const P = frame.baselineCount;
+  work.forEach(({ block }, b) => {
+    const { fit, jumps } = solves[b]!;
+    // Shapes are held while a change is settling: the levels re-learn first.
+    if (fit === null || frame.rows < SHAPE_MIN_ROWS || block.drift.events.some((e) => e.settledAt === null)) return;
+    block.channels.forEach((c, j) => {
+      const { next, covariance } = shapeStepWithCovariance({
+        media: columns[c]!,
+        beta: betaByRow(fit, jumps, P + j, frame.rows),
+        residual: fit.residual,
+        weight: frame.weight,
+        noiseVariance: block.noiseVariance,
+        current: [shape.logitTheta[c]!, shape.logK[c]!, shape.logS[c]!],
+      });
+      shape.covariance[c] = covariance;
+      [shape.logitTheta[c], shape.logK[c], shape.logS[c]] = next;
+    });
+  });
+}
+
+function copyShape(shape: ShapeWork): ShapeWork {
+  return { logitTheta: [...shape.logitTheta], logK: [...shape.logK], logS: [...shape.logS], covariance: shape.covariance.map((c) => [...c]) };
+}
+
 /**
- * `steps` Gauss–Newton steps on every channel's shape (each after re-solving the linear part),
- * then the final linear solve at the final shapes, with the noise variance re-estimated from the
- * weighted residuals. `media` may pass columns already computed (with derivatives) at `shape`.
+ * Refines the shapes by `steps` Gauss–Newton steps, each from a fresh linear solve, and returns
+ * the blocks' posterior at a shape and the shape to continue from.
+ *
+ * - `deferLast` off (the batch fit): every step is taken, then the final linear solve at the final
+ *   shapes; `next` equals the shapes the blocks were solved at.
+ * - `deferLast` on (the online update): the last step is taken after the final solve, from its
+ *   residuals, and only handed on as `next` for the next update — the blocks stay consistent with
+ *   `shape`, and an update costs one media pass and one solve instead of two. A step of at most
+ *   0.1 per bucket lags one bucket behind; nothing else changes.
+ *
+ * `media` may pass columns already computed (with derivatives) at `shape`. The noise variance is
+ * re-estimated from the weighted residuals of the final solve.
  */
 export function refineBlocks(
   state: OnlineModelState,
@@ -208,42 +260,22 @@ export function refineBlocks(
   options: OnlineModelOptions,
   steps: number,
   media?: MediaColumn[],
-): { blocks: BlockState[]; rmse: number } {
-  const P = frame.baselineCount;
-  for (let step = 0; step < steps; step++) {
-    const columns = step === 0 && media !== undefined ? media : mediaOf(state, frame, shape, true);
-    for (const { block, target, intercept } of work) {
-      const { matrix, width } = design(frame, columns, block);
-      const prior = priorOf(state, block, P, options, block.noiseVariance, intercept);
-      const jumps = jumpsOf(state, block, frame, window, block.noiseVariance);
-      const fit = fitBlock(frame, matrix, width, target, prior, jumps, P);
-      if (fit === null) continue;
-      // Shapes are held while a change is settling: the levels re-learn first.
-      if (block.drift.events.some((e) => e.settledAt === null)) continue;
-      const weight = frame.weight;
-      const used = frame.rows;
-      if (used < SHAPE_MIN_ROWS) continue;
-      block.channels.forEach((c, j) => {
-        const stepInput = {
-          media: columns[c]!,
-          beta: betaByRow(fit, jumps, P + j, frame.rows),
-          residual: fit.residual,
-          weight,
-          noiseVariance: block.noiseVariance,
-          current: [shape.logitTheta[c]!, shape.logK[c]!, shape.logS[c]!] as const,
-        };
-        shape.covariance[c] = shapeCovariance(stepInput);
-        [shape.logitTheta[c], shape.logK[c], shape.logS[c]] = shapeStep(stepInput);
-      });
-    }
+  deferLast = false,
+): { blocks: BlockState[]; rmse: number; next: ShapeWork } {
+  const eager = deferLast ? Math.max(0, steps - 1) : steps;
+  let columns: MediaColumn[] | undefined = media;
+  for (let step = 0; step < eager; step++) {
+    const withDerivatives = columns !== undefined && columns[0]?.dLogK !== undefined ? columns : mediaOf(state, frame, shape, true);
+    stepShapes(frame, work, solveBlocks(state, window, frame, work, withDerivatives, options), withDerivatives, shape);
+    columns = undefined;
   }
-  const columns = mediaOf(state, frame, shape, false);
+  const deferred = deferLast && steps > 0;
+  const finalColumns = columns ?? mediaOf(state, frame, shape, deferred);
+  const solves = solveBlocks(state, window, frame, work, finalColumns, options);
   let rmse = Number.NaN;
   const totalWeight = frame.weight.reduce((s, w) => s + w, 0);
-  const blocks = work.map(({ block, target, intercept }, b) => {
-    const { matrix, width } = design(frame, columns, block);
-    const prior = priorOf(state, block, P, options, block.noiseVariance, intercept);
-    const fit = fitBlock(frame, matrix, width, target, prior, jumpsOf(state, block, frame, window, block.noiseVariance), P);
+  const blocks = work.map(({ block, intercept }, b) => {
+    const { fit, prior, width } = solves[b]!;
     if (fit === null || !isFiniteArray(fit.mean) || !isFiniteArray(fit.information)) {
       throw new SpendflowError('INTERNAL', `online model fit degenerated (block ${b}: the information matrix is not positive definite or not finite)`);
     }
@@ -253,5 +285,7 @@ export function refineBlocks(
     if (b === 0) rmse = Math.sqrt(fit.sse / Math.max(totalWeight, 1e-12)) * state.revenueScale;
     return { ...block, mean: Array.from(fit.mean), information: Array.from(fit.information), priorMean: Array.from(prior.mean), noiseVariance };
   });
-  return { blocks, rmse };
+  const next = copyShape(shape);
+  if (deferred) stepShapes(frame, work, solves, finalColumns, next);
+  return { blocks, rmse, next };
 }
