@@ -44,7 +44,7 @@ import type { Frequency } from '../data/dates.ts';
 import type { AllocationProblem, ChannelProblem } from '../../optimizer/problem.ts';
 import type { Candidate, Grid } from './cross-validation.ts';
 import type { EnsembleSummary, Interval } from './ensemble-summary.ts';
-import type { HistoryFit } from './fit-history.ts';
+import type { HistoryFit, HoldoutScores } from './fit-history.ts';
 import { responseCurveSpends } from './response-curve.ts';
 import type { FittedAdstock, FittedModel, FittedSeasonality } from './types.ts';
 
@@ -74,19 +74,12 @@ export interface ModelFileChannel {
   readonly intervals: { readonly roi: Interval; readonly contribution: Interval; readonly marginalRoi: Interval } | null;
 }
 
-export interface HoldoutReport {
-  /** Share of the periods held out (the last ones). */
-  readonly share: number;
-  readonly trainPeriods: number;
-  readonly periods: number;
-  readonly mape: number;
-  readonly nrmse: number;
-  readonly r2: number;
+/** The file's hold-out block: the fit's scores, the default ridge's flattened beside them. */
+export interface HoldoutReport extends Omit<HoldoutScores, 'ridge'> {
   readonly ridgeNrmse: number;
   readonly ridgeMape: number;
   readonly ridgeR2: number;
   readonly ridgeLambda: number;
-  readonly ridgeCv: { readonly lambda: number; readonly nrmse: number; readonly mape: number; readonly r2: number } | null;
 }
 
 export interface CrossValidationReport {

@@ -114,16 +114,8 @@ export function scaledDesign(
   };
 }
 
-export interface MemberTraining {
-  readonly backend: string;
-  readonly steps: number;
-  readonly learningRate: number;
-  readonly members: number;
-  readonly member: number;
-  readonly memberLosses: readonly number[];
-  readonly lossHistory: readonly number[];
-  readonly mse: number;
-}
+/** What a fitted model records about its training, but the RMSE (computed from the model here). */
+export type MemberTraining = Omit<FittedModel['training'], 'rmse'>;
 
 /** A raw-unit curve from scaled parameters: y/s_y = β′·S(x/s_x; k′) is y = β′s_y·S(x; k′s_x). */
 function rawCurve(family: SaturationFamily, beta: number, k: number, s: number): CurveSpec {
