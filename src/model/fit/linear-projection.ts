@@ -11,7 +11,7 @@
  * computes XᵀΩX and XᵀΩy for every member as tensors (./graph.ts) and solves each small system
  * here; `projectLinear` does the same from raw arrays. Pure; Cholesky on a (P + C)² system.
  */
-import { choleskySolve } from './cholesky.ts';
+import { choleskySolve } from '../linear-algebra.ts';
 
 export interface NormalEquations {
   /** (P + C)² Gram matrix XᵀΩX, row-major, baseline columns first. */

@@ -12,7 +12,7 @@
  */
 import { fourierTerms, fourierValue } from './features.ts';
 import type { FitData, SeasonalitySpec } from './types.ts';
-import { choleskySolve } from './cholesky.ts';
+import { choleskySolve } from '../linear-algebra.ts';
 
 /** A small penalty on standardised features: about 1% of a column's ZᵀZ diagonal on 100 rows. */
 export const RIDGE_DEFAULT_LAMBDA = 1;
