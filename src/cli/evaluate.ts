@@ -33,7 +33,7 @@ export function parsePolicies(raw: string, problems: FieldProblem[]): PolicySpec
       problems.push({ field: '--policies', message: `unknown policy "${name}" (known: ${policyNames.filter((n) => n !== 'oracle').join(', ')}; the oracle always runs)` });
     } else if (exploration !== undefined && (name !== 'spendflow' || (exploration !== 'thompson' && exploration !== 'off') || rest.length > 0)) {
       problems.push({ field: '--policies', message: `"${entry}": only spendflow takes a mode, spendflow:thompson or spendflow:off` });
-    } else {
+    } else if (!specs.some((s) => s.name === name && s.exploration === exploration)) {
       specs.push(exploration === undefined ? { name: name as PolicyName } : { name: 'spendflow', exploration: exploration as 'thompson' | 'off' });
     }
   }

@@ -207,6 +207,10 @@ export const CONFIG_KEYS = [
     kind: 'number', default: 8, min: 1,
     doc: 'CUSUM alarm level, in standard deviations of the one-step-ahead error. Lower detects changes sooner and raises more false alarms.',
   }),
+  key('model.holdAfterChangeBuckets', {
+    kind: 'integer', default: 2, min: 0, max: 168,
+    doc: 'After a detected change, hold the allocation for this many buckets while the model re-learns from post-change data (the reoptimization outcome is held and the reason says why); 0 reacts at once. The next few reallocations then use the mean curves, not a posterior draw.',
+  }),
   key('model.exploration', {
     kind: 'enum', default: 'thompson', values: ['thompson', 'off'],
     doc: 'thompson: optimise each reallocation against one draw from the model\'s posterior (Thompson sampling), so uncertain channels keep being tried within the guardrails; off: optimise against the mean curves. On by default because it earned more in every scenario of docs/evaluation.md.',

@@ -79,6 +79,8 @@ export interface Config {
     readonly driftDetection: boolean;
     /** CUSUM alarm level in standard deviations of the one-step-ahead error. */
     readonly driftThreshold: number;
+    /** Buckets the allocation is held after a detected change, while the model re-learns. */
+    readonly holdAfterChangeBuckets: number;
     /** thompson: optimise against one posterior draw (keeps learning); off: against the mean. */
     readonly exploration: 'thompson' | 'off';
   };

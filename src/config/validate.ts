@@ -9,6 +9,8 @@ import { PLATFORM, type ConfigKeyPath, type KeySpec } from './schema.ts';
 import type { ChannelConfig, PortfolioConfig } from './types.ts';
 
 const SHARE_TOLERANCE = 1e-6;
+/** The model names the organic revenue `baseline` among the components a change is blamed on. */
+export const RESERVED_CHANNEL_ID = 'baseline';
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -101,6 +103,7 @@ function checkChannel(raw: unknown, path: string, problems: FieldProblem[]): Cha
   const r = new FieldReader(raw, path);
   r.rejectUnknown(CHANNEL_FIELDS);
   const id = r.string('id', { pattern: IDENTIFIER });
+  if (id === RESERVED_CHANNEL_ID) problems.push({ field: `${path}.id`, message: `"${RESERVED_CHANNEL_ID}" is reserved: the model's explanations call the organic revenue that` });
   const platform = r.string('platform', { pattern: PLATFORM });
   const min = r.number('min', { min: 0 });
   const max = r.number('max', { optional: true, min: 0 });

@@ -157,7 +157,7 @@ export function spendflowPolicy(ctx: PolicyContext): Policy {
 export function weeklyRefitPolicy(ctx: PolicyContext): Policy {
   const bucketMs = ctx.config.ingest.bucketMinutes * 60_000;
   const options = { ...onlineModelOptions(ctx.config), halfLifeBuckets: Infinity, drift: { enabled: false, threshold: Infinity } };
-  const history = new Map<string, Map<number, { revenue: number; spend: Record<string, number> }>>(
+  const history = new Map<string, Map<number, { revenue: number; spend: Record<string, number>; attributed: Record<string, number> }>>(
     ctx.config.portfolios.map((p) => [p.id, new Map()]),
   );
   let nextRefit = ctx.start + WEEK_MS;
@@ -169,9 +169,14 @@ export function weeklyRefitPolicy(ctx: PolicyContext): Policy {
         const buckets = history.get(r.value.portfolioId);
         if (!buckets) continue;
         const start = Math.floor(Date.parse(r.value.ts) / bucketMs) * bucketMs;
-        const bucket = buckets.get(start) ?? { revenue: 0, spend: {} };
-        if (r.topic === 'spend') bucket.spend[r.value.channelId] = (bucket.spend[r.value.channelId] ?? 0) + r.value.amount;
-        else bucket.revenue += r.value.revenue;
+        const bucket = buckets.get(start) ?? { revenue: 0, spend: {}, attributed: {} };
+        if (r.topic === 'spend') {
+          bucket.spend[r.value.channelId] = (bucket.spend[r.value.channelId] ?? 0) + r.value.amount;
+        } else {
+          bucket.revenue += r.value.revenue;
+          const channel = (r.value as { channelId?: string }).channelId;
+          if (channel !== undefined) bucket.attributed[channel] = (bucket.attributed[channel] ?? 0) + r.value.revenue;
+        }
         buckets.set(start, bucket);
       }
     },
@@ -183,7 +188,7 @@ export function weeklyRefitPolicy(ctx: PolicyContext): Policy {
         const buckets: ModelBucket[] = [...(history.get(p.id) ?? new Map()).entries()]
           .filter(([start]) => start + bucketMs <= time)
           .sort(([a], [b]) => a - b)
-          .map(([start, b]) => ({ start, revenue: b.revenue, spend: b.spend }));
+          .map(([start, b]) => ({ start, revenue: b.revenue, spend: b.spend, attributedRevenue: b.attributed }));
         const model = fitOnlineModel(onlineModelSpec(p), buckets, options, REFIT_STEPS);
         applyPlan(market, p, optimalPlan(p, modelCurves(model)), time, version);
       }

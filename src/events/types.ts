@@ -60,12 +60,12 @@ export interface ReallocationEvent {
   readonly previousBudget: number;
   readonly effectiveFrom: string;
   readonly effectiveUntil: string;
-  /** Revenue this channel is expected to bring in the period at `budget`. */
-  readonly expectedRevenue: number;
-  /** d revenue / d spend at `budget`. */
-  readonly marginalRoi: number;
+  /** Revenue this channel is expected to bring in the period at `budget` (null if the model has no finite figure). */
+  readonly expectedRevenue: number | null;
+  /** d revenue / d spend at `budget`; null when unbounded (a Hill curve with s < 1 at zero spend) or unknown. */
+  readonly marginalRoi: number | null;
   readonly portfolioBudget: number;
-  readonly portfolioExpectedRevenue: number;
+  readonly portfolioExpectedRevenue: number | null;
   /** Plain words: what moved and why, or which guardrail held it. */
   readonly reason: string;
   /** How the allocation was found: `none` (initial), `exact`, `envelope` or `annealing`. */

@@ -15,7 +15,7 @@ import type { AllocationSink, DeadLetterSink, SourceRecord } from '../ports.ts';
 import { hashSeed, seededRandom } from '../random.ts';
 import { initialBudgets, type PortfolioAllocation } from './allocation-state.ts';
 import { describeDrift } from './drift-note.ts';
-import { onlineModelOptions, stepPortfolioModel } from './portfolio-model.ts';
+import { onlineModelOptions, recentlyChanged, stepPortfolioModel } from './portfolio-model.ts';
 import { decideReallocation } from './reoptimize.ts';
 import type { SignalBus } from './signals.ts';
 
@@ -144,9 +144,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       previousBudget: previous.budgets[c.id] ?? 0,
       effectiveFrom: iso(next.effectiveFrom),
       effectiveUntil: iso(next.effectiveUntil),
-      expectedRevenue: round2(next.expectedRevenue[c.id] ?? 0),
-      marginalRoi: round4(next.marginalRoi[c.id] ?? 0),
-      portfolioBudget: round2(total),
+      expectedRevenue: round2(next.expectedRevenue[c.id] ?? Number.NaN),
+      marginalRoi: round4(next.marginalRoi[c.id] ?? Number.NaN),
+      portfolioBudget: Math.round(total * 100) / 100,
       portfolioExpectedRevenue: round2(next.portfolioExpectedRevenue),
       reason: next.reasons[c.id] ?? next.summary,
       solver: next.solver,
@@ -158,8 +158,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function reoptimize(rt: PortfolioRuntime): Promise<void> {
     const started = performance.now();
     rt.rounds++;
-    // The draw is seeded by the data cut-off, so a replay after a restart explores alike.
-    const explore = config.model.exploration === 'thompson'
+    // The draw is seeded by the data cut-off, so a replay after a restart explores alike; right
+    // after a detected change the mean curves are used instead.
+    const explore = config.model.exploration === 'thompson' && !recentlyChanged(rt.model)
       ? seededRandom(hashSeed(config.optimizer.seed, `thompson:${rt.config.id}:${rt.buckets.closedUntil}`))
       : null;
     const decision = decideReallocation({
@@ -174,6 +175,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       round: rt.rounds,
       explore,
       notes: rt.notes,
+      hold: recentlyChanged(rt.model, config.model.holdAfterChangeBuckets)
+        ? `a change was detected; waiting ${config.model.holdAfterChangeBuckets} bucket(s) of new data before moving money`
+        : null,
     });
     const previous = rt.allocation;
     if (decision.outcome === 'published') {
@@ -261,6 +265,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       for (const { event } of step.report.detected) {
         rt.notes.push(describeDrift(event));
+        // Bounded: the latest few, and how many came before them.
+        if (rt.notes.length > MAX_NOTES) rt.notes.splice(0, rt.notes.length - MAX_NOTES);
         signals.emit({ type: 'drift.detected', portfolioId: rt.config.id, components: event.components });
         deps.log?.info('response change detected', { portfolioId: rt.config.id, onset: new Date(event.onset).toISOString(), components: event.components, shift: event.shift });
       }
@@ -288,5 +294,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 }
 
-const round2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : 0);
-const round4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10_000) / 10_000 : 0);
+// Non-finite figures go out as null, never as a number that looks like a measurement.
+/** Detected changes kept for the next published reasons, at most. */
+const MAX_NOTES = 3;
+
+const round2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : null);
+const round4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10_000) / 10_000 : null);

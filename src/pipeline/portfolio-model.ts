@@ -62,3 +62,19 @@ export function stepPortfolioModel(
     return { ok: false, state: base, problem, durationSeconds: (performance.now() - started) / 1000 };
   }
 }
+
+/** Buckets after a detected change during which the reoptimizer optimises the mean curves. */
+export const EXPLORATION_PAUSE_BUCKETS = 6;
+
+/**
+ * Whether a change was detected in the last `buckets` buckets. Right after one, the memory cut
+ * has widened the posterior and the first post-change buckets cannot yet tell which component
+ * changed: the reoptimizer holds the allocation for `model.holdAfterChangeBuckets` and then
+ * optimises the mean curves until EXPLORATION_PAUSE_BUCKETS have passed (measured, both shorten
+ * the revenue dip after a change point; docs/evaluation.md).
+ */
+export function recentlyChanged(model: OnlineModelState | null, buckets = EXPLORATION_PAUSE_BUCKETS): boolean {
+  if (model === null || model.lastBucket === null || buckets <= 0) return false;
+  const horizon = model.lastBucket - buckets * model.bucketMs;
+  return model.blocks.some((b) => b.drift.events.some((e) => e.detectedAt > horizon));
+}

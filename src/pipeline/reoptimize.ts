@@ -39,6 +39,8 @@ export interface DecisionInput {
   readonly explore: Random | null;
   /** Plain-words notes on what the model noticed this round (drift), added to the reasons. */
   readonly notes?: readonly string[];
+  /** Why to hold the current allocation this round although the model is healthy (null: don't). */
+  readonly hold?: string | null;
 }
 
 interface Expected {
@@ -111,8 +113,10 @@ export function decideReallocation(input: DecisionInput): Decision {
     return { outcome: first ? 'published' : 'learning', allocation, explored: false };
   }
   const problem = unhealthy(input, meanCurves, before);
-  if (problem !== null || meanCurves === null || model === null) {
-    const why = `holding the last allocation: model unhealthy (${problem ?? 'no model'})`;
+  if (problem !== null || meanCurves === null || model === null || (input.hold ?? null) !== null) {
+    const why = problem !== null || meanCurves === null || model === null
+      ? `holding the last allocation: model unhealthy (${problem ?? 'no model'})`
+      : `holding the last allocation: ${input.hold}${noteTail}`;
     return { outcome: 'held', allocation: { ...current, status: 'held', summary: why, reasons: Object.fromEntries(ids.map((id) => [id, why])) }, explored: false };
   }
 

@@ -86,8 +86,10 @@ export async function modelRoutes(app: FastifyInstance, deps: ServerDeps): Promi
       if (model === null || !isFitted(model)) {
         return { ...base, status: 'none', windowBuckets: 0, lastBucket: null, forecastFor: null, expectedRevenue: none, baseline: none, noiseSd: null, detections: 0, channels: [], changes: [] };
       }
-      // The figures are for the period the current allocation applies to (or the next bucket).
-      const start = view.allocation.effectiveFrom ?? (model.lastBucket ?? 0) + model.bucketMs;
+      // The figures are for the next period: the one the current allocation applies to next (an
+      // allocation kept through unchanged or held rounds has an older effectiveFrom).
+      const next = (model.lastBucket ?? 0) + model.bucketMs;
+      const start = Math.max(view.allocation.effectiveFrom ?? next, next);
       const explained = explainModel(model, view.allocation.budgets, start);
       return {
         ...base,

@@ -11,7 +11,7 @@
  * computes XᵀΩX and XᵀΩy for every member as tensors (./graph.ts) and solves each small system
  * here; `projectLinear` does the same from raw arrays. Pure; Cholesky on a (P + C)² system.
  */
-import { choleskySolve } from '../linear-algebra.ts';
+import { solveNonNegative } from '../linear-algebra.ts';
 
 export interface NormalEquations {
   /** (P + C)² Gram matrix XᵀΩX, row-major, baseline columns first. */
@@ -29,43 +29,23 @@ export interface LinearSolution {
   readonly beta: Float64Array;
 }
 
-/** P baseline coefficients then C non-negative β; null if the system is singular. */
+/**
+ * P baseline coefficients then C non-negative β (the Lawson–Hanson active set, so a β fixed at 0
+ * early is released when the others move); null if the system is singular.
+ */
 export function solveNormalEquations(problem: NormalEquations): LinearSolution | null {
   const { gram, rhs, featureCount: P, channels: C, ridge } = problem;
   const N = P + C;
-  const active = new Array<boolean>(C).fill(true);
-  for (let round = 0; round <= C; round++) {
-    const columns: number[] = [];
-    for (let p = 0; p < P; p++) columns.push(p);
-    for (let c = 0; c < C; c++) if (active[c]) columns.push(P + c);
-    const n = columns.length;
-    const a = new Float64Array(n * n);
-    const b = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const ci = columns[i] ?? 0;
-      b[i] = rhs[ci] ?? 0;
-      for (let j = 0; j < n; j++) a[i * n + j] = gram[ci * N + (columns[j] ?? 0)] ?? 0;
-      a[i * n + i] = (a[i * n + i] ?? 0) + (ridge[ci] ?? 0);
-    }
-    const x = choleskySolve(a, b, n);
-    if (x === null) return null;
-    const coef = new Float64Array(P);
-    const beta = new Float64Array(C);
-    columns.forEach((column, i) => {
-      if (column < P) coef[column] = x[i] ?? 0;
-      else beta[column - P] = x[i] ?? 0;
-    });
-    let negative = false;
-    for (let c = 0; c < C; c++) {
-      if (active[c] && (beta[c] ?? 0) < 0) {
-        active[c] = false;
-        beta[c] = 0;
-        negative = true;
-      }
-    }
-    if (!negative) return { coef, beta };
+  const a = new Float64Array(N * N);
+  const b = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    b[i] = rhs[i] ?? 0;
+    for (let j = 0; j < N; j++) a[i * N + j] = gram[i * N + j] ?? 0;
+    a[i * N + i] = (a[i * N + i] ?? 0) + (ridge[i] ?? 0);
   }
-  return null;
+  const x = solveNonNegative(a, b, N, Array.from({ length: C }, (_, c) => P + c));
+  if (x === null) return null;
+  return { coef: x.slice(0, P), beta: Float64Array.from({ length: C }, (_, c) => Math.max(0, x[P + c] ?? 0)) };
 }
 
 export interface LinearProblem {

@@ -18,7 +18,7 @@
  * Accumulation is by dot products of weighted columns (one pass per column pair, contiguous
  * memory): O(rows × (d + jumps)²/2).
  */
-import { choleskyFactor, choleskySolve, solveWithFactor } from '../linear-algebra.ts';
+import { choleskyFactor, solveNonNegative, solveWithFactor } from '../linear-algebra.ts';
 
 export interface Jump {
   /** First row that sees the new value. */
@@ -144,75 +144,4 @@ function marginalInformation(a: Float64Array, n: number, width: number): Float64
     }
   }
   return out;
-}
-
-/** Solves the system restricted to the unknowns in `free` (the others held at 0). */
-function solveOn(a: Float64Array, b: Float64Array, n: number, free: readonly number[]): Float64Array | null {
-  const k = free.length;
-  const sub = new Float64Array(k * k);
-  const rhs = new Float64Array(k);
-  free.forEach((fi, u) => {
-    rhs[u] = b[fi]!;
-    free.forEach((fj, v) => (sub[u * k + v] = a[fi * n + fj]!));
-  });
-  const solved = choleskySolve(sub, rhs, k);
-  if (solved === null) return null;
-  const x = new Float64Array(n);
-  free.forEach((fi, u) => (x[fi] = solved[u]!));
-  return x;
-}
-
-/**
- * The mode of the Gaussian posterior with the coefficients in `nonNegative` kept ≥ 0:
- * minimise ½xᵀAx − bᵀx subject to those x ≥ 0, by the Lawson–Hanson active set (the other
- * unknowns are always free). A constrained coefficient enters the free set while the objective
- * still falls in its direction; a step that would take a free one below 0 stops at the boundary
- * and fixes it there. Exact at termination (the KKT conditions hold).
- */
-function solveNonNegative(a: Float64Array, b: Float64Array, n: number, nonNegative: readonly number[]): Float64Array | null {
-  const unconstrained = solveOn(a, b, n, Array.from({ length: n }, (_, i) => i));
-  if (unconstrained === null) return null;
-  if (nonNegative.every((i) => unconstrained[i]! >= 0)) return unconstrained;
-  const constrained = new Set(nonNegative);
-  const free = new Set(Array.from({ length: n }, (_, i) => i).filter((i) => !constrained.has(i)));
-  let x = solveOn(a, b, n, [...free]);
-  if (x === null) return null;
-  const tolerance = 1e-12 * (1 + b.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
-  for (let outer = 0; outer < 3 * n + 10; outer++) {
-    // Negative gradient b − Ax at the fixed coefficients: positive means "would rise if freed".
-    let enter = -1;
-    let best = tolerance;
-    for (const i of nonNegative) {
-      if (free.has(i)) continue;
-      let w = b[i]!;
-      for (let j = 0; j < n; j++) w -= a[i * n + j]! * x[j]!;
-      if (w > best) {
-        best = w;
-        enter = i;
-      }
-    }
-    if (enter < 0) return x;
-    free.add(enter);
-    for (let inner = 0; inner < n + 1; inner++) {
-      const z = solveOn(a, b, n, [...free]);
-      if (z === null) return null;
-      const blocked = nonNegative.filter((i) => free.has(i) && z[i]! <= 0);
-      if (blocked.length === 0) {
-        x = z;
-        break;
-      }
-      // Step from x towards z as far as feasibility allows; fix whoever reaches 0.
-      let alpha = 1;
-      for (const i of blocked) alpha = Math.min(alpha, x[i]! / (x[i]! - z[i]!));
-      const current: Float64Array = x;
-      x = Float64Array.from(current, (v, i) => v + alpha * (z[i]! - v));
-      for (const i of nonNegative) {
-        if (free.has(i) && x[i]! <= tolerance) {
-          free.delete(i);
-          x[i] = 0;
-        }
-      }
-    }
-  }
-  return x;
 }

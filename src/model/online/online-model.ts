@@ -32,12 +32,17 @@ export interface OnlineModelSpec {
   readonly attributedChannels?: readonly string[];
 }
 
+/** Buckets between two refreshes of the shapes' joint uncertainty (intervals lag by at most this). */
+export const UNCERTAINTY_EVERY = 12;
 /** A change point lets the coefficient jump by about this share of its value (the jump's prior sd). */
 const JUMP_SHARE = 1;
 
 export function createOnlineModel(spec: OnlineModelSpec, options: Pick<OnlineModelOptions, 'bucketMs' | 'priorRoi' | 'windowBuckets'>): OnlineModelState {
   const channels = [...spec.channels];
   if (channels.length === 0) throw new SpendflowError('INPUT_INVALID', 'the online model needs at least one channel');
+  if (channels.includes('baseline')) {
+    throw new SpendflowError('INPUT_INVALID', 'a channel may not be called "baseline": the model names the organic revenue that', { problems: [{ field: 'channels', message: '"baseline" is reserved' }] });
+  }
   const attributed = new Set(spec.attributedChannels ?? []);
   const unknown = [...attributed].filter((id) => !channels.includes(id));
   if (unknown.length > 0) throw new SpendflowError('INPUT_INVALID', `attributed channels not in the model: ${unknown.join(', ')}`);
@@ -64,6 +69,8 @@ export function createOnlineModel(spec: OnlineModelSpec, options: Pick<OnlineMod
       logK: channels.map(() => SHAPE_PRIOR.logK.centre),
       logS: channels.map(() => SHAPE_PRIOR.logS.centre),
       covariance: channels.map(() => priorShapeCovariance()),
+      betaCross: channels.map(() => [0, 0, 0]),
+      betaExtraVariance: channels.map(() => 0),
     },
     nextShape: {
       logitTheta: channels.map(() => SHAPE_PRIOR.logitTheta.centre),
@@ -134,6 +141,8 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
     logK: [...state.nextShape.logK],
     logS: [...state.nextShape.logS],
     covariance: state.shape.covariance.map((c) => [...c]),
+    betaCross: state.shape.betaCross.map((c) => [...c]),
+    betaExtraVariance: [...state.shape.betaExtraVariance],
   };
   const detected: { block: number; event: DriftEvent }[] = [];
   const media = mediaOf(state, frame, shape, options.shapeSteps > 0);
@@ -180,10 +189,13 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
   });
 
   // 3–4. Shape steps, then the final linear solve.
-  const { blocks, rmse, next: stepped } = refineBlocks(state, window, frame, work, shape, options, options.shapeSteps, media, true);
+  // The shapes' joint uncertainty moves slowly and costs as much as the rest of an update: it is
+  // refreshed every UNCERTAINTY_EVERY buckets (and kept in between).
+  const refresh = state.updates % UNCERTAINTY_EVERY === 0;
+  const { blocks, rmse, next: stepped } = refineBlocks(state, window, frame, work, shape, options, options.shapeSteps, media, true, refresh);
   const next: OnlineModelState = {
     ...state,
-    shape: { logitTheta: shape.logitTheta, logK: shape.logK, logS: shape.logS, covariance: stepped.covariance },
+    shape: { logitTheta: shape.logitTheta, logK: shape.logK, logS: shape.logS, covariance: stepped.covariance, betaCross: stepped.betaCross, betaExtraVariance: stepped.betaExtraVariance },
     nextShape: { logitTheta: stepped.logitTheta, logK: stepped.logK, logS: stepped.logS },
     blocks,
     window,
@@ -215,6 +227,8 @@ export function fitOnlineModel(spec: OnlineModelSpec, buckets: readonly ModelBuc
     logK: [...state.shape.logK],
     logS: [...state.shape.logS],
     covariance: state.shape.covariance.map((c) => [...c]),
+    betaCross: state.shape.betaCross.map((c) => [...c]),
+    betaExtraVariance: [...state.shape.betaExtraVariance],
   };
   const work: BlockWork[] = state.blocks.map((block) => {
     const target = blockTargets(state, block, window);

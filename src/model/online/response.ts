@@ -3,10 +3,10 @@
  * per bucket → revenue per bucket, a Hill curve the optimizer understands), the baseline, and
  * their uncertainty; posterior draws for Thompson sampling. Pure.
  *
- * Uncertainty is the Gaussian posterior of the linear coefficients (baseline terms and β) given
- * the curve shapes: Σ = σ²·J⁻¹ from the information matrix of the last update (a Laplace
- * approximation that is exact for the linear part). The shapes' own uncertainty is not included,
- * so intervals are somewhat too narrow where the shape is poorly identified (docs/model.md).
+ * Uncertainty is the Gaussian posterior of the linear coefficients (baseline terms and β),
+ * Σ = σ²·J⁻¹ from the information matrix of the last update, widened per channel by its shape's
+ * uncertainty taken jointly with the linear part (a Laplace approximation, ./joint-uncertainty.ts).
+ * Thompson draws (`sampleCurves`) vary the heights β only.
  */
 import { curveDerivative, curveValue } from '../curves/registry.ts';
 import type { HillCurve } from '../curves/types.ts';
@@ -105,22 +105,27 @@ function valueAndSlope(state: OnlineModelState, c: number, beta: number, logK: n
 export interface ChannelResponse {
   /** Revenue at the spend (the channel's contribution vs zero spend). */
   readonly value: Estimate;
-  /** Marginal ROI at the spend. */
+  /** Marginal ROI at the spend (Infinity for a curve with an unbounded slope at zero spend). */
   readonly slope: Estimate;
   /** The part of the value's variance that comes from the shape (money²). */
   readonly shapeVariance: number;
 }
 
 /**
- * A channel's steady-state revenue and marginal ROI at spend x (money) with 90% intervals from
- * both β's posterior variance (scaled units) and the shape's Laplace covariance (delta method in
- * ln k and ln s; the adstock decay does not change the steady state). The shape part is what
- * makes the contribution at zero spend honest where only the local slope is well measured.
+ * A channel's steady-state revenue and marginal ROI at spend x (money) with 90% intervals, by the
+ * delta method on (β, ln k, ln s) with their joint covariance: β's posterior variance (scaled
+ * units) plus what the shape adds to it, Cov(β, shape) and the shape's marginal covariance
+ * (./joint-uncertainty.ts; the adstock decay does not change the steady state). The shape's part
+ * is what makes the contribution honest where only the local slope is well measured.
  */
 export function channelResponseAt(state: OnlineModelState, c: number, beta: number, betaVariance: number, x: number): ChannelResponse {
   const logK = state.shape.logK[c]!;
   const logS = state.shape.logS[c]!;
   const [value, slope] = valueAndSlope(state, c, beta, logK, logS, x);
+  if (!(x > 0)) {
+    // Nothing spent, nothing earned; the slope there is exact (possibly unbounded) and shown bare.
+    return { value: estimate(0, 0, 0), slope: { mean: slope, sd: Number.isFinite(slope) ? 0 : Number.NaN, low: slope, high: slope }, shapeVariance: 0 };
+  }
   const [unitValue, unitSlope] = valueAndSlope(state, c, 1, logK, logS, x);
   const eps = 1e-4;
   const grad = (dk: number, ds: number) => {
@@ -131,11 +136,15 @@ export function channelResponseAt(state: OnlineModelState, c: number, beta: numb
   const [valueK, slopeK] = grad(eps, 0);
   const [valueS, slopeS] = grad(0, eps);
   const cov = state.shape.covariance[c] ?? [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const cross = state.shape.betaCross[c] ?? [0, 0, 0];
+  const extra = state.shape.betaExtraVariance[c] ?? 0;
   const quad = (gk: number, gs: number) => gk * gk * cov[4]! + 2 * gk * gs * cov[5]! + gs * gs * cov[8]!;
-  const shapeVariance = quad(valueK, valueS);
-  const valueVar = unitValue * unitValue * betaVariance + shapeVariance;
-  const slopeVar = unitSlope * unitSlope * betaVariance + quad(slopeK, slopeS);
-  return { value: estimate(value, Math.sqrt(valueVar), 0), slope: estimate(slope, Math.sqrt(slopeVar), 0), shapeVariance };
+  // (∂/∂β, ∂/∂ln k, ∂/∂ln s) with the joint covariance; θ does not enter the steady state.
+  const variance = (unit: number, gk: number, gs: number) => unit * unit * (betaVariance + extra) + 2 * unit * (gk * cross[1]! + gs * cross[2]!) + quad(gk, gs);
+  const valueVar = variance(unitValue, valueK, valueS);
+  const slopeVar = variance(unitSlope, slopeK, slopeS);
+  const shapeVariance = Math.max(0, valueVar - unitValue * unitValue * betaVariance);
+  return { value: estimate(value, Math.sqrt(Math.max(0, valueVar)), 0), slope: estimate(slope, Math.sqrt(Math.max(0, slopeVar)), 0), shapeVariance };
 }
 
 /**

@@ -78,8 +78,9 @@ function shapeSystem(input: ShapeStepInput): { a: Float64Array; g: Float64Array 
 }
 
 /** One damped Gauss–Newton step from `input.current`, and the shape's Laplace covariance there. */
-export function shapeStepWithCovariance(input: ShapeStepInput): { next: [number, number, number]; covariance: number[] } {
+export function shapeStepWithCovariance(input: ShapeStepInput): { next: [number, number, number]; covariance: number[]; information: number[] } {
   const { a, g } = shapeSystem(input);
+  const information = Array.from(a);
   const covariance = inverse3(a) ?? priorShapeCovariance();
   for (let p = 0; p < 3; p++) a[p * 4]! *= 1 + DAMPING;
   const step = choleskySolve(a, g, 3) ?? new Float64Array(3);
@@ -90,7 +91,7 @@ export function shapeStepWithCovariance(input: ShapeStepInput): { next: [number,
     const moved = v + scale * step[p]!;
     return Number.isFinite(moved) ? Math.min(prior.max, Math.max(prior.min, moved)) : v;
   });
-  return { next: [next[0]!, next[1]!, next[2]!], covariance };
+  return { next: [next[0]!, next[1]!, next[2]!], covariance, information };
 }
 
 export function shapeStep(input: ShapeStepInput): [number, number, number] {
@@ -107,7 +108,7 @@ export function shapeCovariance(input: ShapeStepInput): number[] {
 }
 
 /** The inverse of a symmetric positive-definite 3×3 matrix (row-major), or null. */
-function inverse3(a: Float64Array): number[] | null {
+export function inverse3(a: ArrayLike<number>): number[] | null {
   const out: number[] = new Array<number>(9).fill(0);
   for (let j = 0; j < 3; j++) {
     const unit = new Float64Array(3);

@@ -128,8 +128,15 @@ export interface OnlineModelState {
     readonly logitTheta: readonly number[];
     readonly logK: readonly number[];
     readonly logS: readonly number[];
-    /** Per channel, the Laplace covariance of (logit θ, ln k, ln s), row-major 3×3. */
+    /**
+     * Per channel, the covariance of (logit θ, ln k, ln s), row-major 3×3: the Laplace
+     * approximation joint with the linear coefficients (./joint-uncertainty.ts), marginalised.
+     */
     readonly covariance: readonly (readonly number[])[];
+    /** Per channel, Cov(β, (logit θ, ln k, ln s)), scaled units. */
+    readonly betaCross: readonly (readonly number[])[];
+    /** Per channel, what the shape's uncertainty adds to Var(β), scaled units. */
+    readonly betaExtraVariance: readonly number[];
   };
   /**
    * The shapes the next update starts from: `shape` after the update's Gauss–Newton step, which

@@ -6,6 +6,8 @@
 import { SpendflowError } from '../../errors.ts';
 import { baselineWidth, mediaColumn, shapeFromLogits, steadyHill, writeBaselineRow, type ChannelShape, type MediaColumn } from './design.ts';
 import { solveWindowRegression, type Jump, type Posterior } from './information.ts';
+import { choleskyFactor } from '../linear-algebra.ts';
+import { jointChannelUncertainty } from './joint-uncertainty.ts';
 import { SHAPE_PRIOR, shapeStepWithCovariance } from './shape-step.ts';
 import type { BlockState, OnlineModelOptions, OnlineModelState, WindowRow } from './types.ts';
 
@@ -178,6 +180,8 @@ export interface ShapeWork {
   readonly logK: number[];
   readonly logS: number[];
   readonly covariance: number[][];
+  readonly betaCross: number[][];
+  readonly betaExtraVariance: number[];
 }
 
 export function shapesOf(state: OnlineModelState, shape: ShapeWork): ChannelShape[] {
@@ -199,6 +203,7 @@ interface BlockSolve {
   readonly jumps: readonly Jump[];
   readonly prior: { readonly mean: Float64Array; readonly precision: Float64Array };
   readonly width: number;
+  readonly matrix: Float64Array;
 }
 
 function solveBlocks(state: OnlineModelState, window: readonly WindowRow[], frame: WindowFrame, work: readonly BlockWork[], columns: readonly MediaColumn[], options: OnlineModelOptions): BlockSolve[] {
@@ -207,34 +212,51 @@ function solveBlocks(state: OnlineModelState, window: readonly WindowRow[], fram
     const { matrix, width } = design(frame, columns, block);
     const prior = priorOf(state, block, P, options, block.noiseVariance, intercept);
     const jumps = jumpsOf(state, block, frame, window, block.noiseVariance);
-    return { fit: fitBlock(frame, matrix, width, target, prior, jumps, P), jumps, prior, width };
+    return { fit: fitBlock(frame, matrix, width, target, prior, jumps, P), jumps, prior, width, matrix };
   });
 }
 
 /** One Gauss–Newton step on every channel's shape (in place), from the blocks' fits at `columns`. */
-function stepShapes(frame: WindowFrame, work: readonly BlockWork[], solves: readonly BlockSolve[], columns: readonly MediaColumn[], shape: ShapeWork): void {
+function stepShapes(frame: WindowFrame, work: readonly BlockWork[], solves: readonly BlockSolve[], columns: readonly MediaColumn[], shape: ShapeWork, withUncertainty: boolean): void {
   const P = frame.baselineCount;
   work.forEach(({ block }, b) => {
-    const { fit, jumps } = solves[b]!;
+    const { fit, jumps, matrix, width } = solves[b]!;
     // Shapes are held while a change is settling: the levels re-learn first.
     if (fit === null || frame.rows < SHAPE_MIN_ROWS || block.drift.events.some((e) => e.settledAt === null)) return;
+    const factor = withUncertainty ? choleskyFactor(fit.information, width) : null;
     block.channels.forEach((c, j) => {
-      const { next, covariance } = shapeStepWithCovariance({
+      const beta = betaByRow(fit, jumps, P + j, frame.rows);
+      const { next, information } = shapeStepWithCovariance({
         media: columns[c]!,
-        beta: betaByRow(fit, jumps, P + j, frame.rows),
+        beta,
         residual: fit.residual,
         weight: frame.weight,
         noiseVariance: block.noiseVariance,
         current: [shape.logitTheta[c]!, shape.logK[c]!, shape.logS[c]!],
       });
-      shape.covariance[c] = covariance;
+      if (factor !== null) {
+        const u = jointChannelUncertainty({
+          design: matrix, rows: frame.rows, width, column: P + j, factor, media: columns[c]!, beta,
+          weight: frame.weight, noiseVariance: block.noiseVariance, shapeInformation: information,
+        });
+        shape.covariance[c] = u.covariance;
+        shape.betaCross[c] = u.betaCross;
+        shape.betaExtraVariance[c] = u.betaExtraVariance;
+      }
       [shape.logitTheta[c], shape.logK[c], shape.logS[c]] = next;
     });
   });
 }
 
 function copyShape(shape: ShapeWork): ShapeWork {
-  return { logitTheta: [...shape.logitTheta], logK: [...shape.logK], logS: [...shape.logS], covariance: shape.covariance.map((c) => [...c]) };
+  return {
+    logitTheta: [...shape.logitTheta],
+    logK: [...shape.logK],
+    logS: [...shape.logS],
+    covariance: shape.covariance.map((c) => [...c]),
+    betaCross: shape.betaCross.map((c) => [...c]),
+    betaExtraVariance: [...shape.betaExtraVariance],
+  };
 }
 
 /**
@@ -261,12 +283,14 @@ export function refineBlocks(
   steps: number,
   media?: MediaColumn[],
   deferLast = false,
+  /** Recompute the shapes' joint uncertainty (O(window × width × channels); the online update does it every few buckets). */
+  uncertainty = true,
 ): { blocks: BlockState[]; rmse: number; next: ShapeWork } {
   const eager = deferLast ? Math.max(0, steps - 1) : steps;
   let columns: MediaColumn[] | undefined = media;
   for (let step = 0; step < eager; step++) {
     const withDerivatives = columns !== undefined && columns[0]?.dLogK !== undefined ? columns : mediaOf(state, frame, shape, true);
-    stepShapes(frame, work, solveBlocks(state, window, frame, work, withDerivatives, options), withDerivatives, shape);
+    stepShapes(frame, work, solveBlocks(state, window, frame, work, withDerivatives, options), withDerivatives, shape, uncertainty && !deferLast && step === eager - 1);
     columns = undefined;
   }
   const deferred = deferLast && steps > 0;
@@ -286,6 +310,6 @@ export function refineBlocks(
     return { ...block, mean: Array.from(fit.mean), information: Array.from(fit.information), priorMean: Array.from(prior.mean), noiseVariance };
   });
   const next = copyShape(shape);
-  if (deferred) stepShapes(frame, work, solves, finalColumns, next);
+  if (deferred) stepShapes(frame, work, solves, finalColumns, next, uncertainty);
   return { blocks, rmse, next };
 }

@@ -115,3 +115,10 @@ describe('portfolio caps', () => {
     expect(message).toContain('maximums add up to 700, less than the budget 1000');
   });
 });
+
+describe('reserved channel ids', () => {
+  it('refuses a channel called "baseline", naming the field', () => {
+    const { problems } = checkPortfolios([{ id: 'p', currency: 'EUR', budget: 100, maxChange: 0.2, channels: [{ id: 'baseline', platform: 'meta', min: 0 }] }]);
+    expect(problems).toEqual([{ field: 'portfolios[0].channels[0].id', message: expect.stringContaining('reserved') }]);
+  });
+});

@@ -247,5 +247,9 @@ describe('pipeline: the online model', () => {
     expect(noted.length).toBeGreaterThan(0);
     for (const e of noted) expect(Date.parse(e.dataUntil)).toBeGreaterThan(START + 10 * 86_400_000);
     expect(noted[0]!.reason).toMatch(/revenue \d+% below the model since 2026-03-12 \d\d:00 UTC, from /);
+    // The round that detects it, and model.holdAfterChangeBuckets − 1 more, hold the allocation.
+    const first = h.signals.findIndex((s) => s.type === 'drift.detected' && s.portfolioId === 'demo-shop');
+    const after = h.signals.slice(first).filter((s) => s.type === 'reoptimized' && s.portfolioId === 'demo-shop');
+    expect(after.slice(0, h.config.model.holdAfterChangeBuckets).map((s) => (s.type === 'reoptimized' ? s.outcome : ''))).toEqual(['held', 'held']);
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import type { PortfolioConfig } from '../../../src/config/types.ts';
 import { fitOnlineModel } from '../../../src/model/online/online-model.ts';
 import { initialBudgets, type PortfolioAllocation } from '../../../src/pipeline/allocation-state.ts';
 import { describeDrift } from '../../../src/pipeline/drift-note.ts';
-import { onlineModelOptions, onlineModelSpec } from '../../../src/pipeline/portfolio-model.ts';
+import { EXPLORATION_PAUSE_BUCKETS, onlineModelOptions, onlineModelSpec, recentlyChanged } from '../../../src/pipeline/portfolio-model.ts';
 import { decideReallocation, type DecisionInput } from '../../../src/pipeline/reoptimize.ts';
 import { seededRandom } from '../../../src/random.ts';
 import { CHANNELS, HOUR, syntheticBuckets } from '../model/online/synthetic.ts';
@@ -106,5 +106,17 @@ describe('describeDrift', () => {
       onset: Date.parse('2026-03-12T10:00:00Z'), detectedAt: 0, components: ['baseline', 'search', 'social'], direction: 'up', statistic: 9, jumpVariance: [1, 1, 1], settledAt: null, shift: 0.083, before: [1, 1, 1],
     });
     expect(text).toBe('change detected: revenue 8% above the model since 2026-03-12 10:00 UTC, from the baseline, search or social (spend did not vary enough to tell them apart); re-learning them');
+  });
+});
+
+describe('recentlyChanged', () => {
+  it('is true for EXPLORATION_PAUSE_BUCKETS buckets after a detected change, then false', () => {
+    const event = { onset: lastStart - 3 * HOUR, detectedAt: lastStart, components: ['search'], direction: 'down' as const, statistic: 9, jumpVariance: [1], settledAt: null, shift: -0.1, before: [1] };
+    const withEvent = (last: number) => ({ ...model, lastBucket: last, blocks: model.blocks.map((b, i) => (i === 0 ? { ...b, drift: { ...b.drift, events: [event] } } : b)) });
+    expect(recentlyChanged(model)).toBe(false);
+    expect(recentlyChanged(withEvent(lastStart))).toBe(true);
+    expect(recentlyChanged(withEvent(lastStart + (EXPLORATION_PAUSE_BUCKETS - 1) * HOUR))).toBe(true);
+    expect(recentlyChanged(withEvent(lastStart + EXPLORATION_PAUSE_BUCKETS * HOUR))).toBe(false);
+    expect(recentlyChanged(null)).toBe(false);
   });
 });

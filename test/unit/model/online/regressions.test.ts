@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { solveWindowRegression } from '../../../../src/model/online/information.ts';
 import { updateOnlineModel } from '../../../../src/model/online/online-model.ts';
+import { forecastRevenue } from '../../../../src/model/online/response.ts';
+import { curveValue } from '../../../../src/model/curves/registry.ts';
 import { OPTIONS, runOnline, specOf } from './model-runs.ts';
 import { CHANNELS, HOUR, syntheticBuckets, syntheticMarket } from './synthetic.ts';
 
@@ -40,4 +42,24 @@ describe('online model regressions', () => {
       expect.objectContaining({ code: 'INPUT_INVALID', problems: [expect.objectContaining({ field: 'attributedRevenue' })] }),
     );
   });
+
+  it('contribution intervals include the shape taken jointly with β (the conditional covariance covered the truth in 12 of 24)', () => {
+    let inside = 0;
+    let total = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const { state } = runOnline(syntheticBuckets({ seed, buckets: 336 }));
+      const allocation = Object.fromEntries(CHANNELS.map((c) => [c.id, c.reference]));
+      const forecast = forecastRevenue(state, allocation, state.lastBucket! + HOUR);
+      for (const c of CHANNELS) {
+        const truth = curveValue(c.curve, c.reference);
+        const e = forecast.channels[c.id]!;
+        if (truth >= e.low && truth <= e.high) inside++;
+        total++;
+      }
+    }
+    // Nominal 90% of 24 is 21.6; at least 20 (a binomial(24, 0.9) is below 20 with probability ~0.1).
+    expect(total).toBe(24);
+    expect(inside).toBeGreaterThanOrEqual(20);
+  });
 });
+

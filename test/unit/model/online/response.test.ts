@@ -203,16 +203,18 @@ describe('forecastRevenue', () => {
       const row = baselineTerms(state.season, NEXT, state.bucketMs);
       let total = 0;
       let baseline = 0;
-      // The shapes' part, by the delta method on h = 1/(1 + (k/x)ˢ): ∂h/∂ln k = −s·h(1−h),
-      // ∂h/∂ln s = s·ln(x/k)·h(1−h); the value β·R·h, with the Laplace covariance of (ln k, ln s).
+      // The shapes' part, by the delta method on value = β·R·h, h = 1/(1 + (k/x)ˢ), with the joint
+      // covariance of (β, ln k, ln s): ∂/∂β = R·h, ∂/∂ln k = −s·h(1−h)·β·R, ∂/∂ln s = s·ln(x/k)·h(1−h)·β·R.
       const shapePart = (c: number, beta: number, spend: number) => {
         const shape = channelShape(state, c);
         const x = spend / state.spendScale[c]!;
         const h = steadyHill(x, shape);
+        const unit = h * state.revenueScale;
         const gk = -shape.s * h * (1 - h) * beta * state.revenueScale;
         const gs = shape.s * Math.log(x / shape.k) * h * (1 - h) * beta * state.revenueScale;
         const cov = state.shape.covariance[c]!;
-        return gk * gk * cov[4]! + 2 * gk * gs * cov[5]! + gs * gs * cov[8]!;
+        const cross = state.shape.betaCross[c]!;
+        return unit * unit * state.shape.betaExtraVariance[c]! + 2 * unit * (gk * cross[1]! + gs * cross[2]!) + gk * gk * cov[4]! + 2 * gk * gs * cov[5]! + gs * gs * cov[8]!;
       };
       let shapeTotal = 0;
       state.blocks.forEach((block, b) => {
