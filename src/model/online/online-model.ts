@@ -84,6 +84,18 @@ export function createOnlineModel(spec: OnlineModelSpec, options: Pick<OnlineMod
   };
 }
 
+/** A mutable copy of the state's shape uncertainty with the shape values `values`. */
+function shapeWork(state: OnlineModelState, values: OnlineModelState['nextShape']): ShapeWork {
+  return {
+    logitTheta: [...values.logitTheta],
+    logK: [...values.logK],
+    logS: [...values.logS],
+    covariance: state.shape.covariance.map((c) => [...c]),
+    betaCross: state.shape.betaCross.map((c) => [...c]),
+    betaExtraVariance: [...state.shape.betaExtraVariance],
+  };
+}
+
 export interface UpdateReport {
   /** Standardised one-step-ahead error of the new bucket in the unattributed block (null early on). */
   readonly error: number | null;
@@ -136,14 +148,7 @@ export function updateOnlineModel(state: OnlineModelState, bucket: ModelBucket, 
   const frame = frameOf(state, window, options);
   const P = frame.baselineCount;
   // The shapes the last update stepped to (its blocks were solved one step behind).
-  const shape: ShapeWork = {
-    logitTheta: [...state.nextShape.logitTheta],
-    logK: [...state.nextShape.logK],
-    logS: [...state.nextShape.logS],
-    covariance: state.shape.covariance.map((c) => [...c]),
-    betaCross: state.shape.betaCross.map((c) => [...c]),
-    betaExtraVariance: [...state.shape.betaExtraVariance],
-  };
+  const shape = shapeWork(state, state.nextShape);
   const detected: { block: number; event: DriftEvent }[] = [];
   const media = mediaOf(state, frame, shape, options.shapeSteps > 0);
   let errorReport: number | null = null;
@@ -222,14 +227,7 @@ export function fitOnlineModel(spec: OnlineModelSpec, buckets: readonly ModelBuc
   }
   const batchOptions = { ...options, windowBuckets: window.length };
   const frame = frameOf(state, window, batchOptions);
-  const shape: ShapeWork = {
-    logitTheta: [...state.shape.logitTheta],
-    logK: [...state.shape.logK],
-    logS: [...state.shape.logS],
-    covariance: state.shape.covariance.map((c) => [...c]),
-    betaCross: state.shape.betaCross.map((c) => [...c]),
-    betaExtraVariance: [...state.shape.betaExtraVariance],
-  };
+  const shape = shapeWork(state, state.shape);
   const work: BlockWork[] = state.blocks.map((block) => {
     const target = blockTargets(state, block, window);
     const intercept = target.reduce((s, v) => s + v, 0) / target.length;
