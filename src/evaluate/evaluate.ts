@@ -88,9 +88,11 @@ function effectDays(scenario: SimScenario): number[] {
   return scenario.portfolios.flatMap((p) => p.channels.flatMap((c) => (c.effects ?? []).map((e) => e.startDay)));
 }
 
-function changeDayOf(scenario: SimScenario): number | null {
+/** The first day the truth changes (null for a stationary market), and whether that is a change point (after day 0). */
+function firstChange(scenario: SimScenario): { firstEffectDay: number | null; changeDay: number | null } {
   const days = effectDays(scenario);
-  return days.length > 0 && Math.min(...days) > 0 ? Math.min(...days) : null;
+  const first = days.length > 0 ? Math.min(...days) : null;
+  return { firstEffectDay: first, changeDay: first !== null && first > 0 ? first : null };
 }
 
 function policyFor(spec: PolicySpec | 'oracle', ctx: PolicyContext): Policy {
@@ -178,8 +180,7 @@ export async function runEvaluation(request: EvaluationRequest): Promise<Evaluat
     start,
     bucketMs: config.ingest.bucketMinutes * 60_000,
     portfolios: config.portfolios.map((p) => p.id),
-    changeDay: changeDayOf(scenario),
-    firstEffectDay: effectDays(scenario).length > 0 ? Math.min(...effectDays(scenario)) : null,
+    ...firstChange(scenario),
     oracle,
     runs,
   };

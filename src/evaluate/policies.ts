@@ -24,6 +24,7 @@ import { fitOnlineModel } from '../model/online/online-model.ts';
 import type { ModelBucket } from '../model/online/types.ts';
 import { allocateBudget } from '../optimizer/allocate.ts';
 import type { CurveSpec } from '../model/curves/types.ts';
+import { channelBounds } from '../pipeline/allocation-state.ts';
 import { createPipeline } from '../pipeline/pipeline.ts';
 import { onlineModelOptions, onlineModelSpec } from '../pipeline/portfolio-model.ts';
 import { SignalBus } from '../pipeline/signals.ts';
@@ -60,10 +61,6 @@ const WEEK_MS = 7 * 86_400_000;
 /** Gauss–Newton steps of the weekly batch fit (from the prior; an online update takes one). */
 const REFIT_STEPS = 25;
 
-function bounds(p: PortfolioConfig): { min: number[]; max: number[] } {
-  return { min: p.channels.map((c) => c.min), max: p.channels.map((c) => c.max ?? Infinity) };
-}
-
 /** Applies a plan to the market from `time` on, as reallocation events of a new version. */
 function applyPlan(market: MarketSimulator, portfolio: PortfolioConfig, plan: Readonly<Record<string, number>>, time: number, version: number): void {
   const iso = new Date(time).toISOString();
@@ -80,10 +77,10 @@ function applyPlan(market: MarketSimulator, portfolio: PortfolioConfig, plan: Re
 
 /** The best split within the portfolio's bounds (no max change) for the given curves. */
 export function optimalPlan(portfolio: PortfolioConfig, curves: Readonly<Record<string, CurveSpec>>): Record<string, number> {
-  const { min, max } = bounds(portfolio);
+  const { lo, hi } = channelBounds(portfolio);
   const result = allocateBudget({
     budget: portfolio.budget,
-    channels: portfolio.channels.map((c, i) => ({ id: c.id, curve: curves[c.id]!, min: min[i]!, max: max[i]! })),
+    channels: portfolio.channels.map((c, i) => ({ id: c.id, curve: curves[c.id]!, min: lo[i]!, max: hi[i]! })),
   });
   return { ...result.allocation };
 }

@@ -65,18 +65,6 @@ export function inverseQuadraticForm(l: Float64Array, v: ArrayLike<number>, n: n
   return sum;
 }
 
-/** The diagonal of A⁻¹ given the Cholesky factor L of A (column by column; O(n³)). */
-export function inverseDiagonal(l: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  const unit = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    unit.fill(0);
-    unit[j] = 1;
-    out[j] = inverseQuadraticForm(l, unit, n);
-  }
-  return out;
-}
-
 /** Solves the system restricted to the unknowns in `free` (the others held at 0). */
 function solveOn(a: Float64Array, b: Float64Array, n: number, free: readonly number[]): Float64Array | null {
   const k = free.length;

@@ -59,7 +59,7 @@ function expectedFor(model: OnlineModelState | null, curves: Readonly<Record<str
     }
     return { perChannel, marginal, total: Number.NaN };
   }
-  const forecast = forecastRevenue(model, budgets, start);
+  const forecast = forecastRevenue(model, budgets, start, false);
   for (const [id, x] of Object.entries(budgets)) {
     perChannel[id] = forecast.channels[id]?.mean ?? Number.NaN;
     const curve = curves[id];

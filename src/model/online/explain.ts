@@ -5,7 +5,7 @@
  * 90% interval; the baseline; the changes the model detected. Pure; money per bucket.
  */
 import type { HillCurve } from '../curves/types.ts';
-import { betaSd, channelResponseAt, channelShape, forecastRevenue, modelCurves, type Estimate } from './response.ts';
+import { betaVariances, channelResponseAt, channelShape, forecastRevenue, modelCurves, type Estimate } from './response.ts';
 import type { DriftEvent, OnlineModelState } from './types.ts';
 
 export interface CurvePoint {
@@ -54,7 +54,7 @@ function ratio(e: Estimate, by: number): Estimate {
 export function explainModel(state: OnlineModelState, allocation: Readonly<Record<string, number>>, start: number): ModelExplanation {
   const forecast = forecastRevenue(state, allocation, start);
   const curves = modelCurves(state);
-  const sds = betaSd(state);
+  const variances = betaVariances(state);
   const totalSpend = state.channels.reduce((s, id) => s + (allocation[id] ?? 0), 0);
   const totalEffect = state.channels.reduce((s, id) => s + (forecast.channels[id]?.mean ?? 0), 0);
   const adapting = new Set(
@@ -65,7 +65,7 @@ export function explainModel(state: OnlineModelState, allocation: Readonly<Recor
     const curve = curves[id]!;
     const contribution = forecast.channels[id] ?? { mean: 0, sd: 0, low: 0, high: 0 };
     const beta = curve.beta / state.revenueScale;
-    const betaVariance = (sds[id]! / state.revenueScale) ** 2;
+    const betaVariance = variances[c]!;
     const marginalRoi = channelResponseAt(state, c, beta, betaVariance, x).slope;
     const top = 2 * Math.max(x, state.spendScale[c]!);
     const points = Array.from({ length: POINTS }, (_, i): CurvePoint => {

@@ -73,19 +73,27 @@ export function modelCurves(state: OnlineModelState): Record<string, HillCurve> 
   return curves;
 }
 
+/** Posterior variance σ²·(J⁻¹)_cc of each channel's β, scaled units, in channel order (one factorisation per block). */
+export function betaVariances(state: OnlineModelState): Float64Array {
+  const out = new Float64Array(state.channels.length).fill(Number.NaN);
+  for (const block of state.blocks) {
+    const width = widthOf(block);
+    const factor = choleskyFactor(block.information, width);
+    if (factor === null) continue;
+    const P = width - block.channels.length;
+    block.channels.forEach((c, j) => {
+      const unit = new Float64Array(width);
+      unit[P + j] = 1;
+      out[c] = block.noiseVariance * inverseQuadraticForm(factor, unit, width);
+    });
+  }
+  return out;
+}
+
 /** Posterior sd of each channel's β, in money (the curve's height at saturation). */
 export function betaSd(state: OnlineModelState): Record<string, number> {
-  const out: Record<string, number> = {};
-  state.channels.forEach((id, c) => {
-    const at = locate(state, c);
-    if (!at) return (out[id] = Number.NaN);
-    const width = widthOf(at.block);
-    const factor = choleskyFactor(at.block.information, width);
-    const unit = new Float64Array(width);
-    unit[at.column] = 1;
-    out[id] = factor === null ? Number.NaN : Math.sqrt(at.block.noiseVariance * inverseQuadraticForm(factor, unit, width)) * state.revenueScale;
-  });
-  return out;
+  const variances = betaVariances(state);
+  return Object.fromEntries(state.channels.map((id, c) => [id, Math.sqrt(variances[c]!) * state.revenueScale]));
 }
 
 export interface RevenueForecast {
@@ -149,9 +157,11 @@ export function channelResponseAt(state: OnlineModelState, c: number, beta: numb
 
 /**
  * Expected revenue of the bucket starting at `start` if the allocation were spent steadily, with
- * 90% intervals from the parameter uncertainty (not the bucket's own noise).
+ * 90% intervals from the parameter uncertainty (not the bucket's own noise). `intervals: false`
+ * gives the means only (sd NaN), without the factorisations and the delta method: what the
+ * reoptimizer needs on every bucket.
  */
-export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Record<string, number>>, start: number): RevenueForecast {
+export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Record<string, number>>, start: number, intervals = true): RevenueForecast {
   const season = state.season;
   const P = baselineWidth(season);
   const baselineRow = new Float64Array(P);
@@ -163,9 +173,10 @@ export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Re
   let baseVar = 0;
   let shapeVariance = 0;
   const channels: Record<string, Estimate> = {};
+  const variances = intervals ? betaVariances(state) : null;
   for (const block of state.blocks) {
     const width = widthOf(block);
-    const factor = choleskyFactor(block.information, width);
+    const factor = intervals ? choleskyFactor(block.information, width) : null;
     const z = new Float64Array(width);
     const zBase = new Float64Array(width);
     z.set(baselineRow, 0);
@@ -174,10 +185,12 @@ export function forecastRevenue(state: OnlineModelState, allocation: Readonly<Re
       const id = state.channels[c]!;
       const spend = Object.hasOwn(allocation, id) ? allocation[id]! : 0;
       z[P + j] = steadyHill(spend / state.spendScale[c]!, channelShape(state, c));
-      const unit = new Float64Array(width);
-      unit[P + j] = 1;
-      const betaVariance = factor === null ? Number.NaN : block.noiseVariance * inverseQuadraticForm(factor, unit, width);
-      const at = channelResponseAt(state, c, Math.max(0, block.mean[P + j]!), betaVariance, spend);
+      const beta = Math.max(0, block.mean[P + j]!);
+      if (variances === null) {
+        channels[id] = { mean: beta * z[P + j]! * R, sd: Number.NaN, low: Number.NaN, high: Number.NaN };
+        return;
+      }
+      const at = channelResponseAt(state, c, beta, variances[c]!, spend);
       channels[id] = at.value;
       shapeVariance += at.shapeVariance;
     });

@@ -98,15 +98,6 @@ export function shapeStep(input: ShapeStepInput): [number, number, number] {
   return shapeStepWithCovariance(input).next;
 }
 
-/**
- * The Laplace approximation of the shape's posterior covariance (logit θ, ln k, ln s), row-major
- * 3×3: the inverse of the Gauss–Newton information. Used to widen intervals for what the shape
- * leaves uncertain (contribution at zero spend, marginal ROI).
- */
-export function shapeCovariance(input: ShapeStepInput): number[] {
-  return shapeStepWithCovariance(input).covariance;
-}
-
 /** The inverse of a symmetric positive-definite 3×3 matrix (row-major), or null. */
 export function inverse3(a: ArrayLike<number>): number[] | null {
   const out: number[] = new Array<number>(9).fill(0);

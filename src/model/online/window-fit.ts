@@ -28,10 +28,10 @@ export interface WindowFrame {
   readonly rows: number;
   readonly baseline: Float64Array; // rows × P, column-major
   readonly baselineCount: number;
-  readonly age: Float64Array;
+  /** Buckets between row t−1 and row t (gaps[0] = 1). */
   readonly gaps: Float64Array;
+  /** Forgetting weight 0.5^(age / half-life), age in buckets before the last row. */
   readonly weight: Float64Array;
-  readonly lambda: number;
   readonly spend: readonly Float64Array[]; // per channel, scaled
 }
 
@@ -41,7 +41,6 @@ export function frameOf(state: OnlineModelState, window: readonly WindowRow[], o
   const P = baselineWidth(season);
   const baseline = new Float64Array(rows * P); // column-major, like the design
   const row = new Float64Array(P);
-  const age = new Float64Array(rows);
   const gaps = new Float64Array(rows);
   const last = window[rows - 1]!.start;
   const lambda = Math.pow(0.5, 1 / options.halfLifeBuckets);
@@ -49,16 +48,15 @@ export function frameOf(state: OnlineModelState, window: readonly WindowRow[], o
   window.forEach((r, t) => {
     writeBaselineRow(season, r.start, state.bucketMs, row, 0);
     for (let p = 0; p < P; p++) baseline[p * rows + t] = row[p]!;
-    age[t] = (last - r.start) / state.bucketMs;
     gaps[t] = t === 0 ? 1 : (r.start - window[t - 1]!.start) / state.bucketMs;
-    weight[t] = Math.pow(lambda, age[t]!);
+    weight[t] = Math.pow(lambda, (last - r.start) / state.bucketMs);
   });
   const spend = state.channels.map(() => new Float64Array(rows));
   for (let t = 0; t < rows; t++) {
     const x = window[t]!.spend;
     for (let c = 0; c < spend.length; c++) spend[c]![t] = x[c]! / state.spendScale[c]!;
   }
-  return { rows, baseline, baselineCount: P, age, gaps, weight, lambda, spend };
+  return { rows, baseline, baselineCount: P, gaps, weight, spend };
 }
 
 /** The block's target over the window (scaled). */
