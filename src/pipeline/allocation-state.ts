@@ -53,8 +53,16 @@ export function initialBudgets(portfolio: PortfolioConfig): Record<string, numbe
 /**
  * Rounds budgets to cents keeping their sum equal to `total` (rounded) and each within its
  * bounds: the cents lost or gained by rounding go to channels that have room, largest first.
+ * `band` (optional, per channel id) is a softer range such as the max-change band around the
+ * current spend: leftover cents go to channels with room inside it first, and only spill past
+ * it when no channel has room left.
  */
-export function roundToCents(budgets: Record<string, number>, portfolio: PortfolioConfig, total: number): Record<string, number> {
+export function roundToCents(
+  budgets: Record<string, number>,
+  portfolio: PortfolioConfig,
+  total: number,
+  band?: Readonly<Record<string, { lo: number; hi: number }>>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   const loCents = (c: PortfolioConfig['channels'][number]) => Math.ceil(c.min * 100 - 1e-6);
   const hiCents = (c: PortfolioConfig['channels'][number]) => (c.max === null ? Infinity : Math.floor(c.max * 100 + 1e-6));
@@ -65,13 +73,23 @@ export function roundToCents(budgets: Record<string, number>, portfolio: Portfol
     cents -= v;
   }
   const order = [...portfolio.channels].sort((a, b) => (out[b.id] ?? 0) - (out[a.id] ?? 0));
-  for (const c of order) {
-    if (cents === 0) break;
-    const v = out[c.id]!;
-    const next = Math.min(hiCents(c), Math.max(loCents(c), v + cents));
-    cents -= next - v;
-    out[c.id] = next;
+  const place = (lo: (c: PortfolioConfig['channels'][number]) => number, hi: (c: PortfolioConfig['channels'][number]) => number) => {
+    for (const c of order) {
+      if (cents === 0) return;
+      const v = out[c.id]!;
+      // Never pull a value back into a range it is already outside of: only move towards it.
+      const next = Math.min(Math.max(v, hi(c)), Math.max(Math.min(v, lo(c)), v + cents));
+      cents -= next - v;
+      out[c.id] = next;
+    }
+  };
+  if (band) {
+    place(
+      (c) => Math.max(loCents(c), Math.round((band[c.id]?.lo ?? -Infinity) * 100)),
+      (c) => Math.min(hiCents(c), Math.round((band[c.id]?.hi ?? Infinity) * 100)),
+    );
   }
+  place(loCents, hiCents);
   for (const id of Object.keys(out)) out[id] = out[id]! / 100;
   return out;
 }

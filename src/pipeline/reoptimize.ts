@@ -145,7 +145,12 @@ export function decideReallocation(input: DecisionInput): Decision {
       relaxMaxChange: true,
     },
   );
-  const budgets = roundToCents({ ...result.allocation }, portfolio, result.spend);
+  // The cents rounding leaves over go where they keep every channel inside its max-change band.
+  const band = Object.fromEntries(ids.map((id) => {
+    const now = current.budgets[id] ?? 0;
+    return [id, now > 0 ? { lo: now * (1 - portfolio.maxChange), hi: now * (1 + portfolio.maxChange) } : { lo: 0, hi: rampCap }];
+  }));
+  const budgets = roundToCents({ ...result.allocation }, portfolio, result.spend, band);
   const largestMove = Math.max(...ids.map((id) => Math.abs((budgets[id] ?? 0) - (current.budgets[id] ?? 0))));
   const changed = largestMove >= config.optimizer.minMoveShare * portfolio.budget;
   const after = expectedFor(model, meanCurves, budgets, effectiveFrom);

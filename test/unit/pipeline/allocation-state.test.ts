@@ -160,6 +160,18 @@ describe('roundToCents (seeded random cases)', () => {
     expect(Object.values(out).sort((x, y) => x - y)).toEqual([33.33, 33.33, 33.34]);
   });
 
+  it('places leftover cents inside the soft band first, spilling past it only when it must', () => {
+    const p = portfolio(1000, [{ id: 'big', min: 0 }, { id: 'small', min: 0 }]);
+    // Rounding leaves 2 cents unplaced. With no band they go to the largest channel…
+    expect(roundToCents({ big: 624.9525, small: 375.0275 }, p, 1000)).toEqual({ big: 624.97, small: 375.03 });
+    // …but when big sits at the edge of its band, small takes them.
+    const banded = roundToCents({ big: 624.9525, small: 375.0275 }, p, 1000, { big: { lo: 624.9525, hi: 624.9525 }, small: { lo: 0, hi: 1000 } });
+    expect(banded).toEqual({ big: 624.95, small: 375.05 });
+    // When no channel has room inside its band, the total still wins.
+    const tight = roundToCents({ big: 624.9525, small: 375.0275 }, p, 1000, { big: { lo: 624.95, hi: 624.95 }, small: { lo: 375.03, hi: 375.03 } });
+    expect(sumCents(tight)).toBe(100_000);
+  });
+
   it('does not push a channel past its cap to absorb cents', () => {
     const p = portfolio(100, [{ id: 'big', min: 0, max: 60 }, { id: 'small', min: 0 }]);
     // 60.00 + 39.90 leaves 12 cents of 100.02 unplaced; the largest channel (big) is tried first
