@@ -11,6 +11,13 @@ export type ErrorCode =
   | 'PROBLEM_INFEASIBLE'
   | 'PUBLISH_FAILED'
   | 'INPUT_INVALID'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'VERSION_CONFLICT'
+  | 'NOT_OWNER'
+  | 'MODEL_NOT_READY'
+  | 'STATE_INVALID'
+  | 'TRANSACTION_FAILED'
   | 'INTERNAL';
 // Records that cannot be used are not errors here: they go to the dead-letter topic with a
 // reason (DeadLetterReason in src/events/types.ts).

@@ -9,6 +9,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ROUTE_NOT_FOUND: 404,
   PROBLEM_INFEASIBLE: 422,
   PUBLISH_FAILED: 503,
+  CONFIG_INVALID: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  VERSION_CONFLICT: 409,
+  NOT_OWNER: 409,
+  MODEL_NOT_READY: 409,
+  TRANSACTION_FAILED: 503,
 };
 
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {

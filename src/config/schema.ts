@@ -115,6 +115,18 @@ export const CONFIG_KEYS = [
     kind: 'enum', default: 'info', values: LOG_LEVELS,
     doc: 'Lowest severity that is logged; silent turns logging off.',
   }),
+  key('api.token', {
+    kind: 'string', default: null, nullable: true,
+    doc: 'Bearer token that mutating API routes (PUT, POST) require, compared in constant time. null refuses every mutation. Set it through SPENDFLOW_API_TOKEN rather than a file; it is never logged.',
+  }),
+  key('api.protectReads', {
+    kind: 'boolean', default: false,
+    doc: 'Require the bearer token on read routes (GET) as well. /health, /ready and /metrics stay open.',
+  }),
+  key('state.dir', {
+    kind: 'string', default: '.spendflow/state', nullable: true,
+    doc: 'Embedded mode: directory where each portfolio\'s state (open buckets, seen event ids, model, allocation, pause) is saved with atomic file writes and restored at start. null keeps state in memory only. With Kafka, state lives in kafka.topics.state instead.',
+  }),
   key('kafka.brokers', {
     kind: 'string-list', default: [], rule: hostPort,
     doc: 'Kafka bootstrap servers as host:port. Empty runs spendflow embedded: events travel over an in-process bus and no Kafka is needed. In the environment variable, separate brokers with commas.',
@@ -155,6 +167,18 @@ export const CONFIG_KEYS = [
     kind: 'string', default: 'spendflow.dlq', pattern: TOPIC,
     doc: 'Dead-letter topic: events that cannot be processed are written here together with the reason, so one bad event does not stop the pipeline.',
   }),
+  key('kafka.topics.state', {
+    kind: 'string', default: 'spendflow.state', pattern: TOPIC,
+    doc: 'Compacted topic of state snapshots, written in the same transaction as the reallocations and consumed offsets, and read back when partitions are assigned. It must have at least as many partitions as the spend and sales topics.',
+  }),
+  key('kafka.topics.control', {
+    kind: 'string', default: 'spendflow.control', pattern: TOPIC,
+    doc: 'Compacted topic of portfolio configuration and pause state, keyed by portfolio id; every instance reads all of it and the highest version of each portfolio wins.',
+  }),
+  key('kafka.transactionTimeoutMs', {
+    kind: 'integer', default: 60000, min: 1000, max: 900000,
+    doc: 'How long the broker lets a transaction stay open before aborting it (at most the broker\'s transaction.max.timeout.ms).',
+  }),
   key('ingest.bucketMinutes', {
     kind: 'integer', default: 60, min: 1, max: 10080,
     doc: 'Length of one time bucket in minutes. Spend and sales are summed per bucket, and each portfolio budget is the budget of one bucket.',
@@ -174,6 +198,14 @@ export const CONFIG_KEYS = [
   key('ingest.maxTrackedEventIds', {
     kind: 'integer', default: 200000, min: 1000,
     doc: 'How many recent event ids each portfolio remembers to drop duplicates (Kafka delivers at least once); ids of buckets closed longer ago than one bucket are forgotten anyway. More catches more duplicates at the cost of memory.',
+  }),
+  key('ingest.maxEventBytes', {
+    kind: 'integer', default: 65536, min: 256,
+    doc: 'Largest spend or sales record accepted, in bytes of its value. Larger records go to the dead-letter topic (reason too_large) without being parsed.',
+  }),
+  key('ingest.maxEventAgeHours', {
+    kind: 'integer', default: 17520, min: 1,
+    doc: 'Events whose time is further in the past than this (by the wall clock) are dead-lettered as invalid, so a stray old timestamp cannot anchor a portfolio in the past. The default (two years) admits a backfill of two years of history.',
   }),
   key('model.minBuckets', {
     kind: 'integer', default: 4, min: 1,
@@ -268,6 +300,8 @@ export const KEY_BY_ENV: ReadonlyMap<string, KeySpec> = new Map(CONFIG_KEYS.map(
 /** Top-level sections in order, each with a heading for the docs. */
 export const SECTIONS: readonly { readonly name: string; readonly title: string; readonly doc: string }[] = [
   { name: 'service', title: 'service', doc: 'The HTTP API and logging.' },
+  { name: 'api', title: 'api', doc: 'Who may change portfolios through the HTTP API.' },
+  { name: 'state', title: 'state', doc: 'Where state survives a restart in embedded mode.' },
   { name: 'kafka', title: 'kafka', doc: 'Where events come from and go to. Leave `brokers` empty to run embedded.' },
   { name: 'ingest', title: 'ingest', doc: 'How spend and sales events are bucketed, checked for lateness and de-duplicated.' },
   { name: 'model', title: 'model', doc: 'The per-channel response curves fitted from spend and sales.' },

@@ -20,7 +20,21 @@ export interface ChannelConfig {
    * curve on the revenue attributed to it, and the rest of the revenue on the other channels.
    */
   readonly attributed?: boolean;
+  /** Held at its current budget: the optimizer never moves it. */
+  readonly locked?: boolean;
+  /** Id of the portfolio group (see `PortfolioConfig.groups`) the channel belongs to. */
+  readonly group?: string;
 }
+
+/** Bounds on the total budget of the channels naming this group. */
+export interface ChannelGroupConfig {
+  readonly id: string;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** revenue: spend the whole budget for the most revenue; profit: margin·revenue − spend, up to the budget. */
+export type PortfolioObjective = { readonly type: 'revenue' } | { readonly type: 'profit'; readonly margin: number };
 
 export interface PortfolioConfig {
   readonly id: string;
@@ -30,6 +44,11 @@ export interface PortfolioConfig {
   /** Largest change per reallocation, as a fraction of a channel's current budget (0.2 = ±20%). */
   readonly maxChange: number;
   readonly channels: readonly ChannelConfig[];
+  /** Default `{ type: 'revenue' }`. */
+  readonly objective?: PortfolioObjective;
+  /** Expected revenue / spend must stay at least this (null or absent: no floor). */
+  readonly minRoas?: number | null;
+  readonly groups?: readonly ChannelGroupConfig[];
 }
 
 export interface Config {
@@ -37,6 +56,16 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly logLevel: LogLevel;
+  };
+  readonly api: {
+    /** Bearer token mutating routes require; null refuses every mutation (403). Never logged. */
+    readonly token: string | null;
+    /** Require the token on read routes too. */
+    readonly protectReads: boolean;
+  };
+  readonly state: {
+    /** Embedded mode: directory of the local state store; null keeps state in memory only. */
+    readonly dir: string | null;
   };
   readonly kafka: {
     /** Empty: run embedded on the in-process bus. */
@@ -51,7 +80,13 @@ export interface Config {
       readonly sales: string;
       readonly reallocationsPrefix: string;
       readonly dlq: string;
+      /** Compacted: one snapshot per portfolio (open buckets, seen ids, model, allocation). */
+      readonly state: string;
+      /** Compacted: portfolio configuration and pause state, versioned, keyed by portfolio id. */
+      readonly control: string;
     };
+    /** Transaction timeout the broker enforces on an open transaction. */
+    readonly transactionTimeoutMs: number;
   };
   readonly ingest: {
     readonly bucketMinutes: number;
@@ -61,6 +96,10 @@ export interface Config {
     /** Wall-clock seconds after which a silent spend or sales stream stops holding buckets open. */
     readonly idleStreamSeconds: number;
     readonly maxTrackedEventIds: number;
+    /** Records larger than this (UTF-8 bytes of the value) are dead-lettered unread. */
+    readonly maxEventBytes: number;
+    /** Events older than this, by wall clock, are dead-lettered rather than anchoring a portfolio's event time in the past. */
+    readonly maxEventAgeHours: number;
   };
   readonly model: {
     /** Closed buckets needed before the model may move money (learning phase). */
