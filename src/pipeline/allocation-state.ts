@@ -1,13 +1,7 @@
 import type { PortfolioConfig } from '../config/types.ts';
 import { projectOntoBudget } from '../optimizer/bounds.ts';
 
-export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held' | 'paused';
-
-/**
- * Guardrails that shaped or stopped a decision, as named in reasons, the explain route and
- * `spendflow_guardrail_interventions_total{kind}`.
- */
-export type GuardrailKind = 'learning' | 'unhealthy' | 'hold_after_change' | 'paused' | 'max_change' | 'budget_cap' | 'bounds' | 'min_roas';
+export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held';
 
 /** A portfolio's current allocation, as the API shows it and the next reoptimization starts from. */
 export interface PortfolioAllocation {
@@ -17,10 +11,6 @@ export interface PortfolioAllocation {
   readonly budgets: Readonly<Record<string, number>>;
   readonly expectedRevenue: Readonly<Record<string, number>>;
   readonly marginalRoi: Readonly<Record<string, number>>;
-  /** Marginal ROI per channel at the previous allocation, under the curves the decision used. */
-  readonly marginalRoiBefore: Readonly<Record<string, number>>;
-  /** Guardrails that shaped or stopped this decision. */
-  readonly guardrails: readonly GuardrailKind[];
   readonly reasons: Readonly<Record<string, string>>;
   /** One sentence for the whole portfolio. */
   readonly summary: string;
