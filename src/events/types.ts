@@ -82,7 +82,7 @@ export interface ReallocationEvent {
 
 /** A record that could not be used, with why, and the original bytes as text. */
 export interface DeadLetter {
-  /** Stable code: malformed_json, invalid, unknown_portfolio, unknown_channel, late, internal (a bug: see the logs). */
+  /** Stable code: too_large, malformed_json, invalid, unknown_portfolio, unknown_channel, late, internal (a bug: see the logs). */
   readonly reason: DeadLetterReason;
   readonly error: string;
   readonly fields: readonly { field: string; message: string }[];
@@ -92,4 +92,4 @@ export interface DeadLetter {
   readonly receivedAt: string;
 }
 
-export type DeadLetterReason = 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late' | 'internal';
+export type DeadLetterReason = 'too_large' | 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late' | 'internal';

@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../errors.ts';
-import { CURRENCY, FieldReader, IDENTIFIER, isPlainObject } from './fields.ts';
+import { CURRENCY, FieldReader, IDENTIFIER, describeJsonType, isPlainObject } from './fields.ts';
 import type { InputKind, SalesEvent, SpendEvent } from './types.ts';
 
 export type Parsed<T> = { ok: true; event: T } | { ok: false; problems: FieldProblem[] };
@@ -7,6 +7,7 @@ export type Parsed<T> = { ok: true; event: T } | { ok: false; problems: FieldPro
 /**
  * Sanity ceilings: one event worth more than a trillion (in any currency) or counting more than a
  * trillion impressions is a bug upstream, and summing a few such values would overflow a bucket.
+ * Both are far below Number.MAX_SAFE_INTEGER (about 9.007e15), so accepted integers are exact.
  */
 export const MAX_MONEY = 1e12;
 export const MAX_COUNT = 1e12;
@@ -14,13 +15,13 @@ export const MAX_COUNT = 1e12;
 const SPEND_FIELDS = ['eventId', 'portfolioId', 'channelId', 'platform', 'ts', 'amount', 'currency', 'impressions', 'clicks'] as const;
 const SALES_FIELDS = ['eventId', 'portfolioId', 'ts', 'revenue', 'orders', 'currency', 'channelId'] as const;
 
-function notAnObject(): Parsed<never> {
-  return { ok: false, problems: [{ field: '(root)', message: 'must be a JSON object' }] };
+function notAnObject(input: unknown): Parsed<never> {
+  return { ok: false, problems: [{ field: '(root)', message: `must be a JSON object (got ${describeJsonType(input)})` }] };
 }
 
 /** Checks the shape of a spend event (not whether its portfolio exists: see ingest/decode.ts). */
 export function parseSpendEvent(input: unknown): Parsed<SpendEvent> {
-  if (!isPlainObject(input)) return notAnObject();
+  if (!isPlainObject(input)) return notAnObject(input);
   const r = new FieldReader(input);
   const eventId = r.string('eventId', { pattern: IDENTIFIER });
   const portfolioId = r.string('portfolioId', { pattern: IDENTIFIER });
@@ -50,7 +51,7 @@ export function parseSpendEvent(input: unknown): Parsed<SpendEvent> {
 
 /** Checks the shape of a sales event. `channelId` is present when the sale is attributed. */
 export function parseSalesEvent(input: unknown): Parsed<SalesEvent> {
-  if (!isPlainObject(input)) return notAnObject();
+  if (!isPlainObject(input)) return notAnObject(input);
   const r = new FieldReader(input);
   const eventId = r.string('eventId', { pattern: IDENTIFIER });
   const portfolioId = r.string('portfolioId', { pattern: IDENTIFIER });

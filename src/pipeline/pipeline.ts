@@ -218,7 +218,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   async function handleRecord(record: SourceRecord): Promise<void> {
-    const decoded = decodeRecord(record, directory);
+    const decoded = decodeRecord(record, directory, { maxEventBytes: config.ingest.maxEventBytes });
     if (!decoded.ok) {
       await deadLetter(record, decoded);
       signals.emit({ type: 'event.consumed', kind: record.kind, result: 'invalid' });

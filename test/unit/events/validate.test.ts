@@ -207,3 +207,66 @@ describe('event times that do not exist', () => {
     expect(parseSalesEvent({ eventId: 'e', portfolioId: 'p', ts: '2028-02-29T23:59:59+02:00', revenue: 1, orders: 1 }).ok).toBe(true);
   });
 });
+
+describe('hostile input: bounded, field-named problems', () => {
+  it('names at most 10 unknown fields and counts the rest in one (root) problem', () => {
+    const junk = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`junk${i}`, i]));
+    const problems = problemsOf(parseSpendEvent(spend(junk)));
+    expect(problems).toHaveLength(11);
+    expect(problems.slice(0, 10).every((p) => p.message === 'is not a known field')).toBe(true);
+    expect(problems[10]).toEqual({ field: '(root)', message: 'has 4990 more unknown fields (5000 in all)' });
+  });
+
+  it('cuts a very long unknown field name short where it is reported', () => {
+    const problems = problemsOf(parseSalesEvent(sale({ ['k'.repeat(10_000)]: 1 })));
+    expect(problems).toEqual([{ field: `${'k'.repeat(64)}… (10000 characters)`, message: 'is not a known field' }]);
+  });
+
+  it('an absurdly long eventId is rejected by length, not echoed', () => {
+    const problems = problemsOf(parseSpendEvent(spend({ eventId: 'e'.repeat(100_000) })));
+    expect(problems).toEqual([{ field: 'eventId', message: 'must be at most 200 characters' }]);
+  });
+
+  it.each([
+    [['a'], 'an array'], [{ id: 'a' }, 'an object'], [7, 'a number'], [true, 'a boolean'],
+  ])('an identifier given as %j names the type it got', (eventId, type) => {
+    expect(problemsOf(parseSpendEvent(spend({ eventId })))).toEqual([{ field: 'eventId', message: `must be a non-empty string (got ${type})` }]);
+  });
+
+  it.each(['NaN', 'Infinity', '-Infinity', '1e3', '12.5'])('the string %j for a number says it must be unquoted', (amount) => {
+    expect(problemsOf(parseSpendEvent(spend({ amount })))).toEqual([
+      { field: 'amount', message: `must be a finite number, not a string (got ${JSON.stringify(amount)}; send numbers unquoted)` },
+    ]);
+  });
+
+  it.each([2 ** 53 + 2, 1e15, 1e300])('money beyond the ceiling (%s) is out of range', (revenue) => {
+    expect(problemsOf(parseSalesEvent(sale({ revenue })))).toEqual([{ field: 'revenue', message: `must be <= 1000000000000 (got ${revenue})` }]);
+  });
+
+  it.each([
+    '2026-01-05 10:00:00Z', '05/01/2026 10:00', 'yesterday', 'NaN', '1767608100000', '+275760-09-13T00:00:00Z',
+    '10000-01-01T00:00:00Z', '2026-W02-1T10:00Z', 'T10:00:00Z',
+  ])('the non-ISO time %j is rejected naming ts', (ts) => {
+    expect(problemsOf(parseSalesEvent(sale({ ts })))).toEqual([{ field: 'ts', message: expect.stringMatching(/ISO-8601/) }]);
+  });
+
+  it.each(['0000-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '9999-12-31T23:59:59Z'])(
+    'the time %s outside 2000–2100 is rejected naming ts', (ts) => {
+      expect(problemsOf(parseSalesEvent(sale({ ts })))).toEqual([{ field: 'ts', message: 'must be between 2000-01-01 and 2100-01-01' }]);
+    },
+  );
+
+  it('an offset that is not a real zone (+99:99) is not a valid date-time', () => {
+    expect(problemsOf(parseSalesEvent(sale({ ts: '2026-01-05T10:00:00+99:99' })))).toEqual([{ field: 'ts', message: 'is not a valid date-time' }]);
+  });
+
+  it('a time string longer than 64 characters is rejected by length', () => {
+    expect(problemsOf(parseSalesEvent(sale({ ts: `2026-01-05T10:00:00.${'1'.repeat(100)}Z` })))).toEqual([{ field: 'ts', message: 'must be at most 64 characters' }]);
+  });
+
+  it('identifiers with lone surrogates, control characters or a BOM do not match the pattern', () => {
+    for (const eventId of ['e\ud800', '\udc00e', 'e\u0000', '\ufeffe-1']) {
+      expect(problemsOf(parseSpendEvent(spend({ eventId })))).toEqual([{ field: 'eventId', message: expect.stringMatching(/must match/) }]);
+    }
+  });
+});
