@@ -67,9 +67,9 @@ function applyPlan(market: MarketSimulator, portfolio: PortfolioConfig, plan: Re
   for (const c of portfolio.channels) {
     const event: ReallocationEvent = {
       eventId: `eval:${portfolio.id}:${version}:${c.id}`, portfolioId: portfolio.id, channelId: c.id, platform: c.platform,
-      currency: portfolio.currency, version, dataUntil: iso, budget: plan[c.id] ?? 0, previousBudget: 0, effectiveFrom: iso,
+      currency: portfolio.currency, version, previousVersion: version - 1, dataUntil: iso, budget: plan[c.id] ?? 0, previousBudget: 0, effectiveFrom: iso,
       effectiveUntil: iso, expectedRevenue: 0, marginalRoi: 0, portfolioBudget: portfolio.budget, portfolioExpectedRevenue: 0,
-      reason: 'evaluation policy', solver: 'none', gap: null, decidedAt: iso,
+      reason: 'evaluation policy', guardrails: [], solver: 'none', gap: null, decidedAt: iso,
     };
     market.applyReallocation(event);
   }
@@ -136,7 +136,7 @@ export function spendflowPolicy(ctx: PolicyContext): Policy {
     },
     close: async () => {},
   };
-  const pipeline = createPipeline({ config: ctx.config, allocations: feedback, deadLetters: publisher, signals, now: () => 0 });
+  const pipeline = createPipeline({ config: ctx.config, allocations: feedback, deadLetters: publisher, signals, now: () => 0, clock: null });
   return {
     initialPlan: ctx.historical,
     async observe(market, records) {

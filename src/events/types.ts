@@ -47,9 +47,15 @@ export interface ReallocationEvent {
   /**
    * The data cut-off of the decision in Unix seconds (= `dataUntil`): every bucket before it was
    * closed and used. Strictly increasing per portfolio, derived from event time, so it survives
-   * restarts; every channel of one reallocation shares it. Apply the highest version seen.
+   * restarts; every channel of one reallocation shares it. Apply the highest version seen. (A
+   * reoptimization asked for through the API, with no new data, takes the previous version + 1.)
    */
   readonly version: number;
+  /**
+   * The version this one replaces (0 for the first): a consumer that saw every reallocation of a
+   * portfolio sees an unbroken chain, so a gap is detectable.
+   */
+  readonly previousVersion: number;
   /** End of the last closed bucket the decision used (ISO-8601). */
   readonly dataUntil: string;
   /**
@@ -68,6 +74,8 @@ export interface ReallocationEvent {
   readonly portfolioExpectedRevenue: number | null;
   /** Plain words: what moved and why, or which guardrail held it. */
   readonly reason: string;
+  /** The guardrails that shaped this decision: learning, unhealthy, hold_after_change, max_change, budget_cap, bounds, min_roas. */
+  readonly guardrails: readonly string[];
   /** How the allocation was found: `none` (initial), `exact`, `envelope` or `annealing`. */
   readonly solver: string;
   /**
@@ -82,7 +90,7 @@ export interface ReallocationEvent {
 
 /** A record that could not be used, with why, and the original bytes as text. */
 export interface DeadLetter {
-  /** Stable code: too_large, malformed_json, invalid, unknown_portfolio, unknown_channel, late, internal (a bug: see the logs). */
+  /** Stable code: wrong_partition (keyed to a partition that does not own the portfolio), too_large, malformed_json, invalid, unknown_portfolio, unknown_channel, late, internal (a bug: see the logs). */
   readonly reason: DeadLetterReason;
   readonly error: string;
   readonly fields: readonly { field: string; message: string }[];
@@ -92,4 +100,4 @@ export interface DeadLetter {
   readonly receivedAt: string;
 }
 
-export type DeadLetterReason = 'too_large' | 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late' | 'internal';
+export type DeadLetterReason = 'wrong_partition' | 'too_large' | 'malformed_json' | 'invalid' | 'unknown_portfolio' | 'unknown_channel' | 'late' | 'internal';

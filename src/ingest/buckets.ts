@@ -31,6 +31,37 @@ interface OpenBucket {
 
 export type AddResult = 'accepted' | 'duplicate' | 'late';
 
+/** An open bucket as plain data (JSON-safe). */
+export interface OpenBucketState {
+  readonly start: number;
+  readonly spend: Readonly<Record<string, number>>;
+  readonly impressions: Readonly<Record<string, number>>;
+  readonly clicks: Readonly<Record<string, number>>;
+  readonly revenue: number;
+  readonly orders: number;
+  readonly attributedRevenue: Readonly<Record<string, number>>;
+  readonly spendEvents: number;
+  readonly salesEvents: number;
+}
+
+/**
+ * Everything a PortfolioBuckets holds except the seen event ids (those travel separately, as
+ * deltas, since they are the bulk): JSON-safe, with null for "none yet" instead of ±Infinity.
+ */
+export interface BucketsState {
+  readonly streamMax: Readonly<Record<InputKind, number | null>>;
+  readonly streamArrival: Readonly<Record<InputKind, number | null>>;
+  readonly firstArrival: number | null;
+  readonly watermark: number | null;
+  readonly closedUntil: number | null;
+  readonly open: readonly OpenBucketState[];
+}
+
+/** Seen event ids grouped by the start of the bucket they counted in. */
+export type SeenIds = ReadonlyMap<number, readonly string[]>;
+
+const finiteOr = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
 function addTo(map: Record<string, number>, key: string, v: number): void {
   // Own keys only: a channel called "constructor" must not read Object's.
   map[key] = (Object.hasOwn(map, key) ? map[key]! : 0) + v;
@@ -60,12 +91,15 @@ export class PortfolioBuckets {
   private readonly open = new Map<number, OpenBucket>();
   /** eventId → start of the bucket it counted in, in insertion order. */
   private readonly seen = new Map<string, number>();
+  /** Ids accepted since the last `takeNewIds`, by bucket start (only when tracking). */
+  private fresh: Map<number, string[]> | null = null;
   private watermarkMs = -Infinity;
   /** Every bucket ending at or before this time is closed. */
   private closedUntilMs = -Infinity;
 
-  constructor(portfolioId: string, options: { bucketMs: number; latenessMs: number; maxTrackedIds: number; idleMs: number }) {
+  constructor(portfolioId: string, options: { bucketMs: number; latenessMs: number; maxTrackedIds: number; idleMs: number; trackNewIds?: boolean }) {
     this.portfolioId = portfolioId;
+    if (options.trackNewIds) this.fresh = new Map();
     this.idleMs = options.idleMs;
     this.bucketMs = options.bucketMs;
     this.latenessMs = options.latenessMs;
@@ -102,6 +136,58 @@ export class PortfolioBuckets {
 
   get openBuckets(): number {
     return this.open.size;
+  }
+
+  /** Ids remembered for bucket starts before this time are forgotten (deltas older can go). */
+  get forgetHorizon(): number {
+    return this.closedUntilMs - Math.max(this.bucketMs, this.latenessMs);
+  }
+
+  toState(): BucketsState {
+    return {
+      streamMax: { spend: finiteOr(this.streamMax.spend), sales: finiteOr(this.streamMax.sales) },
+      streamArrival: { spend: finiteOr(this.streamArrival.spend), sales: finiteOr(this.streamArrival.sales) },
+      firstArrival: finiteOr(this.firstArrival),
+      watermark: finiteOr(this.watermarkMs),
+      closedUntil: finiteOr(this.closedUntilMs),
+      open: [...this.open.values()].sort((a, b) => a.start - b.start).map((b) => structuredClone(b)),
+    };
+  }
+
+  /** The remembered ids, by bucket start. */
+  seenIds(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const [id, start] of this.seen) {
+      let list = out.get(start);
+      if (!list) out.set(start, (list = []));
+      list.push(id);
+    }
+    return out;
+  }
+
+  /** Ids accepted since the last call, by bucket start (empty unless built with trackNewIds). */
+  takeNewIds(): Map<number, string[]> {
+    const out = this.fresh ?? new Map<number, string[]>();
+    if (this.fresh) this.fresh = new Map();
+    return out;
+  }
+
+  /** Replaces everything with a snapshot (`toState`) and the ids remembered with it. */
+  restore(state: BucketsState, ids: SeenIds): void {
+    this.streamMax.spend = state.streamMax.spend ?? -Infinity;
+    this.streamMax.sales = state.streamMax.sales ?? -Infinity;
+    this.streamArrival.spend = state.streamArrival.spend ?? -Infinity;
+    this.streamArrival.sales = state.streamArrival.sales ?? -Infinity;
+    this.firstArrival = state.firstArrival ?? Infinity;
+    this.watermarkMs = state.watermark ?? -Infinity;
+    this.closedUntilMs = state.closedUntil ?? -Infinity;
+    this.open.clear();
+    for (const b of state.open) this.open.set(b.start, structuredClone(b) as OpenBucket);
+    this.seen.clear();
+    for (const start of [...ids.keys()].sort((a, b) => a - b)) {
+      for (const id of ids.get(start)!) this.seen.set(id, start);
+    }
+    if (this.fresh) this.fresh = new Map();
   }
 
   bucketStart(ts: number): number {
@@ -145,7 +231,7 @@ export class PortfolioBuckets {
     const closed = starts.map((s) => this.freeze(this.open.get(s)!));
     for (const s of starts) this.open.delete(s);
     this.closedUntilMs = closable;
-    this.forgetBefore(closable - Math.max(this.bucketMs, this.latenessMs));
+    this.forgetBefore(this.forgetHorizon);
     return closed;
   }
 
@@ -167,6 +253,11 @@ export class PortfolioBuckets {
 
   private remember(eventId: string, start: number): void {
     this.seen.set(eventId, start);
+    if (this.fresh) {
+      let list = this.fresh.get(start);
+      if (!list) this.fresh.set(start, (list = []));
+      list.push(eventId);
+    }
     // Bounded memory: past the cap, forget the oldest ids of closed buckets. Ids of open buckets
     // are kept even then, since forgetting them would let a redelivery count twice.
     if (this.seen.size > this.maxTrackedIds) {

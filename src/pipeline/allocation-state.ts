@@ -1,7 +1,14 @@
 import type { PortfolioConfig } from '../config/types.ts';
 import { projectOntoBudget } from '../optimizer/bounds.ts';
 
-export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held';
+export type AllocationStatus = 'initial' | 'learning' | 'optimized' | 'held' | 'paused';
+
+/**
+ * A guardrail that shaped a decision: the learning phase, an unhealthy model, the hold after a
+ * detected change, the kill switch, the max change per step, the period's budget cap, a channel
+ * bound, a minimum ROAS. Counted (metrics) and named in the reasons.
+ */
+export type GuardrailKind = 'learning' | 'unhealthy' | 'hold_after_change' | 'paused' | 'max_change' | 'budget_cap' | 'bounds' | 'min_roas';
 
 /** A portfolio's current allocation, as the API shows it and the next reoptimization starts from. */
 export interface PortfolioAllocation {
@@ -11,6 +18,8 @@ export interface PortfolioAllocation {
   readonly budgets: Readonly<Record<string, number>>;
   readonly expectedRevenue: Readonly<Record<string, number>>;
   readonly marginalRoi: Readonly<Record<string, number>>;
+  /** Marginal ROI per channel at the previous allocation, as the decision saw it (NaN without a model). */
+  readonly marginalRoiBefore: Readonly<Record<string, number>>;
   readonly reasons: Readonly<Record<string, string>>;
   /** One sentence for the whole portfolio. */
   readonly summary: string;
@@ -25,6 +34,8 @@ export interface PortfolioAllocation {
    */
   readonly gap: number | null;
   readonly binding: readonly string[];
+  /** The guardrails that intervened in this decision (empty when none did). */
+  readonly guardrails: readonly GuardrailKind[];
 }
 
 /** Channel bounds as arrays in channel order; `max: null` is no cap. */

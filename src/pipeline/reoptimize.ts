@@ -10,7 +10,8 @@ import { forecastRevenue, isFitted, modelCurves, sampleCurves } from '../model/o
 import type { OnlineModelState } from '../model/online/types.ts';
 import { allocateBudget } from '../optimizer/allocate.ts';
 import type { Random } from '../random.ts';
-import { channelBounds, roundToCents, type PortfolioAllocation } from './allocation-state.ts';
+import { projectOntoBudget } from '../optimizer/bounds.ts';
+import { channelBounds, roundToCents, type GuardrailKind, type PortfolioAllocation } from './allocation-state.ts';
 import { explainReallocation } from './reason.ts';
 import type { ReoptimizeOutcome } from './signals.ts';
 
@@ -41,6 +42,49 @@ export interface DecisionInput {
   readonly notes?: readonly string[];
   /** Why to hold the current allocation this round although the model is healthy (null: don't). */
   readonly hold?: string | null;
+  /** The kill switch: why the portfolio is paused (it then publishes nothing), or null. */
+  readonly paused?: string | null;
+}
+
+/** The guardrails an optimizer result ran into: its binding constraints and relaxations. */
+export function guardrailsOf(binding: readonly string[], relaxations: readonly string[]): GuardrailKind[] {
+  const out = new Set<GuardrailKind>();
+  for (const b of binding) {
+    const kind = b.includes(':') ? b.slice(0, b.indexOf(':')) : b;
+    if (kind === 'maxChange') out.add('max_change');
+    else if (kind === 'min' || kind === 'max' || kind === 'locked' || kind === 'groupMin' || kind === 'groupMax') out.add('bounds');
+    else if (kind === 'minRoas') out.add('min_roas');
+  }
+  if (relaxations.length > 0) out.add('max_change');
+  return [...out];
+}
+
+const GUARDRAIL_WORDS: Record<GuardrailKind, string> = {
+  learning: 'learning phase',
+  unhealthy: 'model unhealthy',
+  hold_after_change: 'hold after a detected change',
+  paused: 'paused',
+  max_change: 'max change per step',
+  budget_cap: 'budget cap',
+  bounds: 'channel or group bounds',
+  min_roas: 'minimum ROAS',
+};
+
+/** "guardrails: max change per step, budget cap", or '' when none intervened. */
+export function guardrailNote(kinds: readonly GuardrailKind[]): string {
+  return kinds.length > 0 ? `guardrails: ${kinds.map((k) => GUARDRAIL_WORDS[k]).join(', ')}` : '';
+}
+
+/**
+ * The current budgets brought within the period's budget when they exceed it (the budget was cut
+ * since they were set): scaled onto the budget within each channel's bounds, to the cent.
+ */
+function capToBudget(budgets: Readonly<Record<string, number>>, portfolio: PortfolioConfig): Record<string, number> | null {
+  const total = portfolio.channels.reduce((s, c) => s + (budgets[c.id] ?? 0), 0);
+  if (total <= portfolio.budget + 0.005) return null;
+  const { lo, hi } = channelBounds(portfolio);
+  const x = projectOntoBudget(portfolio.channels.map((c) => budgets[c.id] ?? 0), lo, hi, portfolio.budget);
+  return roundToCents(Object.fromEntries(portfolio.channels.map((c, i) => [c.id, x[i]!])), portfolio, portfolio.budget);
 }
 
 interface Expected {
@@ -84,40 +128,59 @@ function unhealthy(input: DecisionInput, curves: Readonly<Record<string, CurveSp
 }
 
 export function decideReallocation(input: DecisionInput): Decision {
-  const { portfolio, current, config, model } = input;
+  const { portfolio, config, model } = input;
   const ids = portfolio.channels.map((c) => c.id);
   const effectiveFrom = Math.floor(input.watermark / input.bucketMs) * input.bucketMs + input.bucketMs;
   const timing = { effectiveFrom, effectiveUntil: effectiveFrom + input.bucketMs, decidedAt: input.watermark };
   const meanCurves = model !== null && isFitted(model) ? modelCurves(model) : null;
+  // Never above the period's budget: budgets set before a budget cut are brought under it first,
+  // and that is published even when the decision would otherwise hold.
+  const capped = capToBudget(input.current.budgets, portfolio);
+  const current: PortfolioAllocation = capped ? { ...input.current, budgets: capped } : input.current;
+  const capGuard: GuardrailKind[] = capped ? ['budget_cap'] : [];
+  const capNote = capped ? `; budget cap: the allocation was scaled down to the period's budget of ${portfolio.budget.toFixed(2)}` : '';
   const before = expectedFor(model, meanCurves, current.budgets, effectiveFrom);
   const notes = input.notes ?? [];
   const noteTail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
-
-  if (input.bucketsSeen < config.model.minBuckets) {
-    const first = current.version === 0;
-    const why = `learning phase: holding the initial allocation (${input.bucketsSeen} of ${config.model.minBuckets} buckets seen)`;
-    const allocation: PortfolioAllocation = {
-      ...current,
-      ...(first ? timing : {}),
-      status: 'learning',
-      expectedRevenue: before.perChannel,
-      marginalRoi: before.marginal,
-      portfolioExpectedRevenue: before.total,
-      reasons: Object.fromEntries(ids.map((id) => [id, why])),
-      summary: why,
-      solver: 'none',
-      gap: null,
+  const keep = (status: PortfolioAllocation['status'], why: string, guardrails: GuardrailKind[], outcome: ReoptimizeOutcome): Decision => {
+    const publish = capped !== null && outcome !== 'paused';
+    const summary = `${why}${capNote}`;
+    return {
+      outcome: publish ? 'published' : outcome,
+      allocation: {
+        ...current,
+        ...(publish || current.status === 'initial' ? timing : {}),
+        status,
+        expectedRevenue: before.perChannel,
+        marginalRoi: before.marginal,
+        marginalRoiBefore: before.marginal,
+        portfolioExpectedRevenue: before.total,
+        reasons: Object.fromEntries(ids.map((id) => [id, summary])),
+        summary,
+        guardrails: [...guardrails, ...capGuard],
+        ...(publish ? { solver: 'none', gap: null } : {}),
+      },
+      explored: false,
     };
+  };
+
+  if (input.paused != null) {
+    return keep('paused', `paused (${input.paused}): holding the last allocation; the model keeps learning`, ['paused'], 'paused');
+  }
+  if (input.bucketsSeen < config.model.minBuckets) {
+    const first = current.status === 'initial';
+    const why = `learning phase: holding the initial allocation (${input.bucketsSeen} of ${config.model.minBuckets} buckets seen)`;
     // The first decision publishes the initial allocation, so platforms know where they stand
     // (unless enough buckets close at once to skip the learning phase altogether).
-    return { outcome: first ? 'published' : 'learning', allocation, explored: false };
+    const decision = keep('learning', why, ['learning'], first ? 'published' : 'learning');
+    return { ...decision, allocation: { ...decision.allocation, solver: 'none', gap: null } };
   }
   const problem = unhealthy(input, meanCurves, before);
-  if (problem !== null || meanCurves === null || model === null || (input.hold ?? null) !== null) {
-    const why = problem !== null || meanCurves === null || model === null
-      ? `holding the last allocation: model unhealthy (${problem ?? 'no model'})`
-      : `holding the last allocation: ${input.hold}${noteTail}`;
-    return { outcome: 'held', allocation: { ...current, status: 'held', summary: why, reasons: Object.fromEntries(ids.map((id) => [id, why])) }, explored: false };
+  if (problem !== null || meanCurves === null || model === null) {
+    return keep('held', `holding the last allocation: model unhealthy (${problem ?? 'no model'})`, ['unhealthy'], 'held');
+  }
+  if ((input.hold ?? null) !== null) {
+    return keep('held', `holding the last allocation: ${input.hold}${noteTail}`, ['hold_after_change'], 'held');
   }
 
   const explored = input.explore !== null;
@@ -126,16 +189,24 @@ export function decideReallocation(input: DecisionInput): Decision {
   // A band of ±maxChange around a current spend of 0 is [0, 0]: the channel could never be given
   // money again. Such a channel gets no band; instead it may rise by maxChange of an even share.
   const rampCap = portfolio.maxChange * (portfolio.budget / portfolio.channels.length);
+  const objective = portfolio.objective ?? { type: 'revenue' as const };
   const result = allocateBudget(
     {
       budget: portfolio.budget,
       maxChange: portfolio.maxChange,
+      objective: objective.type,
+      ...(objective.type === 'profit' ? { margin: objective.margin } : {}),
+      ...(portfolio.minRoas != null ? { minRoas: portfolio.minRoas } : {}),
+      ...(portfolio.groups && portfolio.groups.length > 0
+        ? { groups: portfolio.groups.map((g) => ({ id: g.id, ...(g.min !== null ? { min: g.min } : {}), ...(g.max !== null ? { max: g.max } : {}) })) }
+        : {}),
       channels: portfolio.channels.map((c, i) => {
         const now = current.budgets[c.id] ?? 0;
         const curve = curves[c.id]!;
-        return now > 0
-          ? { id: c.id, curve, min: lo[i]!, max: hi[i]!, current: now }
-          : { id: c.id, curve, min: lo[i]!, max: Math.max(lo[i]!, Math.min(hi[i]!, rampCap)) };
+        const extra = { ...(c.locked ? { locked: true } : {}), ...(c.group !== undefined ? { group: c.group } : {}) };
+        return now > 0 || c.locked
+          ? { id: c.id, curve, min: lo[i]!, max: hi[i]!, current: now, ...extra }
+          : { id: c.id, curve, min: lo[i]!, max: Math.max(lo[i]!, Math.min(hi[i]!, rampCap)), ...extra };
       }),
     },
     {
@@ -152,34 +223,38 @@ export function decideReallocation(input: DecisionInput): Decision {
   }));
   const budgets = roundToCents({ ...result.allocation }, portfolio, result.spend, band);
   const largestMove = Math.max(...ids.map((id) => Math.abs((budgets[id] ?? 0) - (current.budgets[id] ?? 0))));
-  const changed = largestMove >= config.optimizer.minMoveShare * portfolio.budget;
+  const changed = largestMove >= config.optimizer.minMoveShare * portfolio.budget || capped !== null;
   const after = expectedFor(model, meanCurves, budgets, effectiveFrom);
   // The reasons cite the marginal returns the decision was made on: the draw's when exploring.
   const decisionMarginal = Object.fromEntries(ids.map((id) => [id, curveDerivative(curves[id]!, current.budgets[id] ?? 0)]));
   const exploring = explored ? ['exploring: optimised against one posterior draw of the curves (Thompson sampling)'] : [];
+  const guardrails = [...guardrailsOf(result.binding, result.relaxations), ...capGuard];
+  const guardTail = guardrails.length > 0 ? `; ${guardrailNote(guardrails)}` : '';
   const reasons = explainReallocation({
     channels: ids,
-    previous: current.budgets,
+    previous: input.current.budgets,
     next: changed ? budgets : current.budgets,
     marginalBefore: decisionMarginal,
     binding: result.binding,
     relaxations: [...result.relaxations, ...exploring],
     budget: portfolio.budget,
   });
-  const perChannel = Object.fromEntries(ids.map((id) => [id, `${reasons.perChannel[id] ?? ''}${noteTail}`]));
+  const perChannel = Object.fromEntries(ids.map((id) => [id, `${reasons.perChannel[id] ?? ''}${noteTail}${guardTail}`]));
   const allocation: PortfolioAllocation = {
     version: current.version,
     status: 'optimized',
     budgets: changed ? budgets : current.budgets,
     expectedRevenue: changed ? after.perChannel : before.perChannel,
     marginalRoi: changed ? after.marginal : before.marginal,
+    marginalRoiBefore: before.marginal,
     reasons: perChannel,
-    summary: (changed ? `${reasons.summary} (certified gap ${formatGap(result.gap)})` : reasons.summary) + noteTail,
+    summary: (changed ? `${reasons.summary} (certified gap ${formatGap(result.gap)})` : reasons.summary) + noteTail + guardTail,
     portfolioExpectedRevenue: changed ? after.total : before.total,
     ...(changed ? timing : { effectiveFrom: current.effectiveFrom, effectiveUntil: current.effectiveUntil, decidedAt: input.watermark }),
     solver: result.solver,
     gap: changed ? result.gap : current.gap,
     binding: result.binding,
+    guardrails,
   };
   return { outcome: changed ? 'published' : 'unchanged', allocation, explored };
 }

@@ -3,9 +3,10 @@
  * the stages never call a metrics library themselves.
  */
 import type { DeadLetterReason, InputKind } from '../events/types.ts';
+import type { GuardrailKind } from './allocation-state.ts';
 
 export type ConsumeResult = 'accepted' | 'duplicate' | 'invalid' | 'late';
-export type ReoptimizeOutcome = 'published' | 'unchanged' | 'learning' | 'held';
+export type ReoptimizeOutcome = 'published' | 'unchanged' | 'learning' | 'held' | 'paused';
 
 export type PipelineSignal =
   | { readonly type: 'event.consumed'; readonly kind: InputKind; readonly result: ConsumeResult }
@@ -22,7 +23,15 @@ export type PipelineSignal =
     }
   | { readonly type: 'model.updated'; readonly portfolioId: string; readonly ok: boolean; readonly durationSeconds: number; readonly rmse: number }
   | { readonly type: 'drift.detected'; readonly portfolioId: string; readonly components: readonly string[] }
-  | { readonly type: 'reallocation.published'; readonly portfolioId: string; readonly platform: string; readonly count: number };
+  | { readonly type: 'reallocation.published'; readonly portfolioId: string; readonly platform: string; readonly count: number }
+  | { readonly type: 'guardrail.intervened'; readonly portfolioId: string; readonly kind: GuardrailKind }
+  /** A Kafka transaction (outputs + state + offsets) committed. */
+  | { readonly type: 'transaction.committed'; readonly partition: number; readonly records: number; readonly durationSeconds: number }
+  | { readonly type: 'transaction.aborted'; readonly partition: number; readonly reason: string }
+  /** A partition's portfolios were restored from the state topic (or the local store, partition -1). */
+  | { readonly type: 'state.restored'; readonly partition: number; readonly portfolios: number; readonly durationSeconds: number }
+  /** A stored snapshot could not be read; the portfolio starts afresh. */
+  | { readonly type: 'state.invalid'; readonly portfolioId: string; readonly problem: string };
 
 export type SignalListener = (signal: PipelineSignal) => void;
 

@@ -34,7 +34,7 @@ export async function runClosedLoop(config: Config, scenario: SimScenario, days:
     },
     close: async () => {},
   };
-  const pipeline: Pipeline = createPipeline({ config, allocations: feedback, deadLetters: publisher, signals: new SignalBus(), now: () => 0 });
+  const pipeline: Pipeline = createPipeline({ config, allocations: feedback, deadLetters: publisher, signals: new SignalBus(), now: () => 0, clock: null });
   market = buildMarket(config, scenario, start);
   const initial = Object.fromEntries(config.portfolios.map((p) => [p.id, { ...pipeline.portfolio(p.id)!.allocation.budgets }]));
   const ticks = Math.round((days * 24 * 60) / config.simulator.tickMinutes);

@@ -25,7 +25,7 @@ function harness(overrides: unknown = {}) {
   const seen: PipelineSignal[] = [];
   signals.on((s) => seen.push(s));
   let wall = 0;
-  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals, now: () => wall });
+  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals, now: () => wall, clock: () => START });
   const t = config.kafka.topics;
   const reallocations = () =>
     bus.topics().filter((topic) => topic.startsWith(t.reallocationsPrefix)).flatMap((topic) => bus.read(topic).map((r) => JSON.parse(r.value) as ReallocationEvent));
@@ -202,7 +202,7 @@ describe('pipeline: event times that jump', () => {
     const letters = h.letters();
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ reason: 'invalid', fields: [{ field: 'ts' }] });
-    expect(letters[0]!.error).toContain('8760 h ahead');
+    expect(letters[0]!.error).toContain('8760.0 hours ahead');
     const results = h.signals.filter((s) => s.type === 'event.consumed').map((s) => (s.type === 'event.consumed' ? s.result : ''));
     expect(results).toEqual(['accepted', 'invalid', 'accepted']);
   });

@@ -24,8 +24,8 @@ const lastStart = buckets.at(-1)!.start;
 
 function current(): PortfolioAllocation {
   return {
-    version: 100, status: 'optimized', budgets: initialBudgets(portfolio), expectedRevenue: {}, marginalRoi: {}, reasons: {}, summary: '',
-    portfolioExpectedRevenue: 0, effectiveFrom: lastStart, effectiveUntil: lastStart + HOUR, decidedAt: lastStart, solver: 'exact', gap: 0, binding: [],
+    version: 100, status: 'optimized', budgets: initialBudgets(portfolio), expectedRevenue: {}, marginalRoi: {}, marginalRoiBefore: {}, reasons: {}, summary: '',
+    portfolioExpectedRevenue: 0, effectiveFrom: lastStart, effectiveUntil: lastStart + HOUR, decidedAt: lastStart, solver: 'exact', gap: 0, binding: [], guardrails: [],
   };
 }
 

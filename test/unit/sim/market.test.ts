@@ -24,7 +24,7 @@ function realloc(over: Partial<ReallocationEvent> & Pick<ReallocationEvent, 'cha
   return {
     eventId: `demo-shop:${over.version}:${over.channelId}`, portfolioId: 'demo-shop', platform: 'google-ads', currency: 'EUR',
     previousBudget: 500, effectiveUntil: new Date(Date.parse(over.effectiveFrom) + HOUR).toISOString(), expectedRevenue: 0,
-    marginalRoi: 1, portfolioBudget: 2000, portfolioExpectedRevenue: 0, reason: 'test', solver: 'test', decidedAt: over.effectiveFrom,
+    marginalRoi: 1, portfolioBudget: 2000, portfolioExpectedRevenue: 0, reason: 'test', guardrails: [], previousVersion: 0, solver: 'test', decidedAt: over.effectiveFrom,
     dataUntil: over.effectiveFrom, gap: null,
     ...over,
   };
