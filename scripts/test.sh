@@ -9,15 +9,20 @@ mkdir -p .cache/results
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
-# The Kafka broker needs a JDK 17+ and Maven (to fetch its jars): install them from Debian's
-# packages when missing and we can (root with apt), otherwise say what to install.
-if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+# Debian packages the tests need, installed when missing and we can (root with apt), otherwise we
+# say what to install: a JDK 17+ and Maven for the Kafka broker (Maven fetches its jars), and
+# docker-compose, which validates docker-compose.yml (`docker-compose config` needs no engine).
+missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "installing Java and Maven from Debian's packages"
-    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null \
-      || { echo "could not install Java/Maven"; echo "0 passed, 1 failed"; exit 1; }
+    echo "installing ${missing[*]} from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
   else
-    echo "the integration tests need Java 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven)"
+    echo "the tests need ${missing[*]} (e.g. apt-get install ${missing[*]})"
     echo "0 passed, 1 failed"; exit 1
   fi
 fi
