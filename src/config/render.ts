@@ -66,10 +66,23 @@ function portfoliosYaml(portfolios: readonly PortfolioConfig[]): string[] {
   const lines = ['portfolios:'];
   for (const p of portfolios) {
     lines.push(`  - id: ${yamlValue(p.id)}`, `    currency: ${yamlValue(p.currency)}`, `    budget: ${p.budget}`,
-      `    maxChange: ${p.maxChange}`, '    channels:');
+      `    maxChange: ${p.maxChange}`);
+    if (p.objective) {
+      lines.push('    objective:', `      type: ${yamlValue(p.objective.type)}`);
+      if (p.objective.type === 'profit') lines.push(`      margin: ${p.objective.margin}`);
+    }
+    if (p.minRoas !== undefined) lines.push(`    minRoas: ${yamlValue(p.minRoas)}`);
+    if (p.groups) {
+      lines.push(p.groups.length === 0 ? '    groups: []' : '    groups:');
+      for (const g of p.groups) lines.push(`      - id: ${yamlValue(g.id)}`, `        min: ${yamlValue(g.min)}`, `        max: ${yamlValue(g.max)}`);
+    }
+    lines.push('    channels:');
     for (const c of p.channels) {
       lines.push(`      - id: ${yamlValue(c.id)}`, `        platform: ${yamlValue(c.platform)}`, `        min: ${c.min}`,
         `        max: ${yamlValue(c.max)}`, `        initialShare: ${yamlValue(c.initialShare)}`);
+      if (c.attributed) lines.push('        attributed: true');
+      if (c.locked) lines.push('        locked: true');
+      if (c.group !== undefined) lines.push(`        group: ${yamlValue(c.group)}`);
     }
   }
   return lines;
@@ -221,6 +234,28 @@ export function renderConfigurationMarkdown(): string {
     '```yaml',
     ...portfoliosYaml(PORTFOLIOS_SPEC.default),
     '```',
+    '',
+    '### Objective, ROAS floor, groups and locked channels',
+    '',
+    'A portfolio using every optional field:',
+    '',
+    '```yaml',
+    ...portfoliosYaml([PORTFOLIOS_SPEC.example]),
+    '```',
+    '',
+    '- `objective` maximises profit at a 40% margin: 0.4 × revenue − spend. The optimizer may leave part',
+    '  of the budget unspent when the next unit of spend would bring in less than it costs; with the',
+    '  default `{ type: revenue }` the whole budget is spent, unless `minRoas` holds some back.',
+    '- `minRoas: 3` keeps expected revenue at least 3 × spend across the portfolio; the optimizer spends',
+    '  less than the budget rather than go below it. A floor must be > 0; null or no key means none.',
+    '- The two `search` channels together get between 1500 and 3000 per bucket, the two `social`',
+    '  channels at most 2500. Every `group` a channel names must be listed under `groups`; a channel',
+    '  belongs to at most one group, so the group minimums must fit in the budget, and each group\'s',
+    '  bounds must be reachable within its channels\' own `min` and `max`.',
+    '- `affiliates` is locked: it is held at its current budget (at first, what the initial allocation',
+    '  gives it within its `min` and `max`), reallocations never move it, and only the rest of the',
+    '  budget is shared out. A locked channel needs nothing else; its budget still counts towards its',
+    '  group, if it has one, and towards `minRoas`.',
     '',
   );
   return lines.join('\n');

@@ -339,6 +339,24 @@ export const DEFAULT_PORTFOLIOS: readonly PortfolioConfig[] = [
   },
 ];
 
+/** A portfolio using every optional field; docs/configuration.md shows it. */
+export const PORTFOLIO_EXAMPLE: PortfolioConfig = {
+  id: 'shop-eu', currency: 'EUR', budget: 5000, maxChange: 0.2,
+  objective: { type: 'profit', margin: 0.4 },
+  minRoas: 3,
+  groups: [
+    { id: 'search', min: 1500, max: 3000 },
+    { id: 'social', min: null, max: 2500 },
+  ],
+  channels: [
+    { id: 'brand-search', platform: 'google-ads', min: 500, max: 1500, initialShare: null, group: 'search' },
+    { id: 'generic-search', platform: 'google-ads', min: 300, max: 2000, initialShare: null, group: 'search' },
+    { id: 'meta-feed', platform: 'meta', min: 200, max: 2500, initialShare: null, group: 'social' },
+    { id: 'tiktok', platform: 'tiktok', min: 0, max: 1000, initialShare: null, group: 'social' },
+    { id: 'affiliates', platform: 'awin', min: 400, max: 800, initialShare: null, attributed: true, locked: true },
+  ],
+};
+
 /** `portfolios`: a list of objects, set in YAML only (no environment variable). */
 export const PORTFOLIOS_SPEC = {
   path: 'portfolios',
@@ -349,6 +367,14 @@ export const PORTFOLIOS_SPEC = {
     { name: 'budget', type: 'number > 0', required: true, doc: 'Budget per bucket (see ingest.bucketMinutes), in `currency`.' },
     { name: 'maxChange', type: 'number in (0, 1]', required: true, doc: 'Largest change per reallocation as a fraction of a channel\'s current budget (0.2 = ±20%).' },
     { name: 'channels', type: 'list', required: true, doc: 'The channels sharing the budget; at least one, and their `min` values must add up to no more than `budget`.' },
+    { name: 'objective', type: 'mapping', required: false, doc: 'What the optimizer maximises. `{ type: revenue }` (the default): expected revenue, spending the whole budget (unless `minRoas` holds some back). `{ type: profit, margin: m }`: m × revenue − spend, spending up to the budget (less when more spend would lose money).' },
+    { name: 'objective.type', type: 'revenue or profit', required: false, doc: 'Required when `objective` is set.' },
+    { name: 'objective.margin', type: 'number > 0', required: false, doc: 'Share of revenue kept as profit before ad spend (0.4 = 40%). Required with `type: profit`, not allowed with `type: revenue`.' },
+    { name: 'minRoas', type: 'number > 0 or null', required: false, doc: 'Floor on expected revenue / spend over the whole portfolio: the optimizer spends less than the budget rather than go below it. null or omitted for no floor.' },
+    { name: 'groups', type: 'list', required: false, doc: 'Named sets of channels whose total budget is bounded; a channel joins one with `channels[].group`, and belongs to at most one. Ids are unique, the group minimums add up to no more than `budget`, and each group\'s bounds must be reachable within its channels\' `min` and `max`.' },
+    { name: 'groups[].id', type: 'string', required: true, doc: 'Group id, unique within the portfolio (letters, digits and `._:-`).' },
+    { name: 'groups[].min', type: 'number >= 0 or null', required: false, doc: 'Lowest total budget per bucket of the group\'s channels; null or omitted for none.' },
+    { name: 'groups[].max', type: 'number >= 0 or null', required: false, doc: 'Highest total budget per bucket of the group\'s channels, at least `min`; null or omitted for no cap.' },
   ] satisfies FieldDoc[],
   channelFields: [
     { name: 'channels[].id', type: 'string', required: true, doc: 'Channel id, unique within the portfolio (letters, digits and `._:-`).' },
@@ -357,6 +383,9 @@ export const PORTFOLIOS_SPEC = {
     { name: 'channels[].max', type: 'number or null', required: false, doc: 'Highest budget per bucket, at least `min`; null or omitted for no cap.' },
     { name: 'channels[].initialShare', type: 'number in [0, 1] or null', required: false, doc: 'Share of the budget before anything is learned. null or omitted channels split what the others leave evenly; shares add up to at most 1, and exactly 1 when every channel has one.' },
     { name: 'channels[].attributed', type: 'boolean', required: false, doc: 'true when sales events name this channel (`channelId`) for the revenue it drove: the model then fits this channel on its attributed revenue and the other channels on the rest. Default false: every channel is learned from the portfolio\'s total revenue.' },
+    { name: 'channels[].locked', type: 'boolean', required: false, doc: 'true holds the channel at its current budget: reallocations never move it (at first it gets what the initial allocation gives it, within `min` and `max`) and share out only the rest of the budget. Nothing more is required of a locked channel. Default false.' },
+    { name: 'channels[].group', type: 'string', required: false, doc: 'Id of one of the portfolio\'s `groups`: the channel\'s budget counts towards that group\'s `min` and `max`.' },
   ] satisfies FieldDoc[],
   default: DEFAULT_PORTFOLIOS,
+  example: PORTFOLIO_EXAMPLE,
 } as const;

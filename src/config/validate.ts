@@ -6,7 +6,7 @@
 import type { FieldProblem } from '../errors.ts';
 import { CURRENCY, FieldReader, IDENTIFIER, isPlainObject } from '../events/fields.ts';
 import { PLATFORM, type ConfigKeyPath, type KeySpec } from './schema.ts';
-import type { ChannelConfig, PortfolioConfig } from './types.ts';
+import type { ChannelConfig, ChannelGroupConfig, PortfolioConfig, PortfolioObjective } from './types.ts';
 
 const SHARE_TOLERANCE = 1e-6;
 /** The model names the organic revenue `baseline` among the components a change is blamed on. */
@@ -92,14 +92,37 @@ export function checkKeyRelations(valid: (path: ConfigKeyPath) => unknown): Fiel
   return problems;
 }
 
-const PORTFOLIO_FIELDS = ['id', 'currency', 'budget', 'maxChange', 'channels'];
-const CHANNEL_FIELDS = ['id', 'platform', 'min', 'max', 'initialShare', 'attributed'];
+const PORTFOLIO_FIELDS = ['id', 'currency', 'budget', 'maxChange', 'channels', 'objective', 'minRoas', 'groups'];
+const CHANNEL_FIELDS = ['id', 'platform', 'min', 'max', 'initialShare', 'attributed', 'locked', 'group'];
+const GROUP_FIELDS = ['id', 'min', 'max'];
+const OBJECTIVE_FIELDS = ['type', 'margin'];
+const OBJECTIVE_TYPES = ['revenue', 'profit'];
+
+/** The field `name` under `path`; at the root (path '') just `name`. */
+function at(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
+/** a > b beyond rounding: sums of budgets are compared with a relative tolerance. */
+function exceeds(a: number, b: number): boolean {
+  return a - b > 1e-9 * Math.max(1, Math.abs(b));
+}
+
+/** An optional boolean (null or absent: not set); a problem when it is anything else. */
+function checkFlag(raw: Record<string, unknown>, name: string, path: string, problems: FieldProblem[]): boolean | undefined {
+  const value = raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  problems.push({ field: at(path, name), message: `must be true or false (got ${show(value)})` });
+  return undefined;
+}
 
 function checkChannel(raw: unknown, path: string, problems: FieldProblem[]): ChannelConfig | undefined {
   if (!isPlainObject(raw)) {
     problems.push({ field: path, message: 'must be a mapping with id, platform, min and optionally max and initialShare' });
     return undefined;
   }
+  const before = problems.length;
   const r = new FieldReader(raw, path);
   r.rejectUnknown(CHANNEL_FIELDS);
   const id = r.string('id', { pattern: IDENTIFIER });
@@ -108,21 +131,29 @@ function checkChannel(raw: unknown, path: string, problems: FieldProblem[]): Cha
   const min = r.number('min', { min: 0 });
   const max = r.number('max', { optional: true, min: 0 });
   const initialShare = r.number('initialShare', { optional: true, min: 0, max: 1 });
-  const attributed = raw['attributed'];
-  if (attributed !== undefined && attributed !== null && typeof attributed !== 'boolean') {
-    problems.push({ field: `${path}.attributed`, message: `must be true or false (got ${show(attributed)})` });
-  }
+  const group = r.string('group', { optional: true, pattern: IDENTIFIER });
+  const attributed = checkFlag(raw, 'attributed', path, problems);
+  const locked = checkFlag(raw, 'locked', path, problems);
   problems.push(...r.problems);
   if (min !== undefined && max !== undefined && max < min) {
     problems.push({ field: `${path}.max`, message: `must be >= min (got max ${max} < min ${min})` });
     return undefined;
   }
-  if (r.problems.length > 0 || id === undefined || platform === undefined || min === undefined) return undefined;
-  return { id, platform, min, max: max ?? null, initialShare: initialShare ?? null, ...(attributed === true ? { attributed: true } : {}) };
+  if (problems.length > before || id === undefined || platform === undefined || min === undefined) return undefined;
+  return {
+    id,
+    platform,
+    min,
+    max: max ?? null,
+    initialShare: initialShare ?? null,
+    ...(attributed === true ? { attributed: true } : {}),
+    ...(locked === true ? { locked: true } : {}),
+    ...(group === undefined ? {} : { group }),
+  };
 }
 
 function checkChannels(raw: unknown, path: string, budget: number | undefined, problems: FieldProblem[]): ChannelConfig[] | undefined {
-  const field = `${path}.channels`;
+  const field = at(path, 'channels');
   if (!Array.isArray(raw)) {
     problems.push({ field, message: raw === undefined || raw === null ? 'is required' : 'must be a list of channels' });
     return undefined;
@@ -170,27 +201,186 @@ function checkChannels(raw: unknown, path: string, budget: number | undefined, p
   return channels;
 }
 
-function checkPortfolio(raw: unknown, path: string, problems: FieldProblem[]): PortfolioConfig | undefined {
+/** `objective`: `{ type: revenue }` or `{ type: profit, margin: m }` with m > 0. */
+function checkObjective(raw: unknown, path: string, problems: FieldProblem[]): PortfolioObjective | undefined {
+  const field = at(path, 'objective');
   if (!isPlainObject(raw)) {
-    problems.push({ field: path, message: 'must be a mapping with id, currency, budget, maxChange and channels' });
+    problems.push({ field, message: `must be a mapping: { type: revenue } or { type: profit, margin: <number > 0> } (got ${show(raw)})` });
     return undefined;
   }
   const before = problems.length;
+  const r = new FieldReader(raw, field);
+  r.rejectUnknown(OBJECTIVE_FIELDS);
+  problems.push(...r.problems);
+  const type = raw['type'];
+  if (type === undefined || type === null) {
+    problems.push({ field: `${field}.type`, message: 'is required: revenue or profit' });
+  } else if (typeof type !== 'string' || !OBJECTIVE_TYPES.includes(type)) {
+    problems.push({ field: `${field}.type`, message: `must be one of ${OBJECTIVE_TYPES.join(', ')} (got ${show(type)})` });
+  }
+  const rawMargin = raw['margin'];
+  let margin: number | undefined;
+  if (type === 'profit') {
+    if (rawMargin === undefined || rawMargin === null) {
+      problems.push({ field: `${field}.margin`, message: 'is required by the profit objective (profit = margin * revenue - spend)' });
+    } else if (typeof rawMargin !== 'number' || !Number.isFinite(rawMargin)) {
+      problems.push({ field: `${field}.margin`, message: `must be a number (got ${show(rawMargin)})` });
+    } else if (rawMargin <= 0) {
+      problems.push({ field: `${field}.margin`, message: `must be > 0 (got ${rawMargin})` });
+    } else {
+      margin = rawMargin;
+    }
+  } else if (type === 'revenue' && rawMargin !== undefined && rawMargin !== null) {
+    problems.push({ field: `${field}.margin`, message: 'applies only to the profit objective: remove it, or set type: profit' });
+  }
+  if (problems.length > before) return undefined;
+  return type === 'profit' && margin !== undefined ? { type: 'profit', margin } : { type: 'revenue' };
+}
+
+/** A group bound: a number >= 0, or null / absent for none. */
+function groupBound(r: FieldReader, raw: Record<string, unknown>, name: string): number | null | undefined {
+  return raw[name] === null || raw[name] === undefined ? null : r.number(name, { min: 0 });
+}
+
+/**
+ * `groups`: ids unique, each bound >= 0 or null, min <= max, minimums within the budget. Returns
+ * the typed list when all of it is valid, and the ids named (undefined when `groups` is not a list
+ * at all, so channels' references to it are not checked against nothing).
+ */
+function checkGroups(raw: unknown, path: string, budget: number | undefined, problems: FieldProblem[]): { groups?: ChannelGroupConfig[]; ids?: Set<string> } {
+  const field = at(path, 'groups');
+  if (raw === undefined || raw === null) return { ids: new Set() };
+  if (!Array.isArray(raw)) {
+    problems.push({ field, message: `must be a list of groups, each with id and optionally min and max (got ${show(raw)})` });
+    return {};
+  }
+  const before = problems.length;
+  const groups: ChannelGroupConfig[] = [];
+  const firstIndexById = new Map<string, number>();
+  raw.forEach((item: unknown, k) => {
+    const itemPath = `${field}[${k}]`;
+    if (!isPlainObject(item)) {
+      problems.push({ field: itemPath, message: 'must be a mapping with id and optionally min and max' });
+      return;
+    }
+    const g = new FieldReader(item, itemPath);
+    g.rejectUnknown(GROUP_FIELDS);
+    const id = g.string('id', { pattern: IDENTIFIER });
+    const min = groupBound(g, item, 'min');
+    const max = groupBound(g, item, 'max');
+    problems.push(...g.problems);
+    const rawId = item['id'];
+    if (typeof rawId === 'string') {
+      const first = firstIndexById.get(rawId);
+      if (first === undefined) firstIndexById.set(rawId, k);
+      else problems.push({ field: `${itemPath}.id`, message: `duplicates ${field}[${first}].id ("${rawId}")` });
+    }
+    if (typeof min === 'number' && typeof max === 'number' && max < min) {
+      problems.push({ field: `${itemPath}.max`, message: `must be >= min (got max ${max} < min ${min})` });
+      return;
+    }
+    if (g.problems.length === 0 && id !== undefined && min !== undefined && max !== undefined) groups.push({ id, min, max });
+  });
+  // Channels belong to one group at most, so the group minimums all come out of the one budget.
+  const minSum = raw.map((item: unknown) => (isPlainObject(item) ? item['min'] : undefined))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+    .reduce((sum, v) => sum + v, 0);
+  if (budget !== undefined && exceeds(minSum, budget)) {
+    problems.push({ field, message: `group minimums add up to ${minSum}, more than the budget ${budget}` });
+  }
+  return { ...(problems.length > before ? {} : { groups }), ids: new Set(firstIndexById.keys()) };
+}
+
+/** Rules between a valid channel list and a valid group list: each group's bounds must be reachable. */
+function checkGroupBounds(channels: readonly ChannelConfig[], groups: readonly ChannelGroupConfig[], path: string, budget: number, problems: FieldProblem[]): void {
+  const field = at(path, 'groups');
+  let capacity = 0; // the most that channel and group caps together let be spent
+  channels.forEach((c) => {
+    if (c.group === undefined) capacity += c.max ?? Infinity;
+  });
+  groups.forEach((g, k) => {
+    const members = channels.filter((c) => c.group === g.id);
+    const minSum = members.reduce((sum, c) => sum + c.min, 0);
+    const maxSum = members.reduce((sum, c) => sum + (c.max ?? Infinity), 0);
+    if (g.max !== null && exceeds(minSum, g.max)) {
+      problems.push({ field: `${field}[${k}].max`, message: `is less than the minimums of the group's channels, which add up to ${minSum} (got ${g.max})` });
+    }
+    if (g.min !== null && exceeds(g.min, maxSum)) {
+      problems.push({
+        field: `${field}[${k}].min`,
+        message: members.length === 0
+          ? `can never be met: no channel names group "${g.id}" (got ${g.min})`
+          : `is more than the maximums of the group's channels, which add up to ${maxSum} (got ${g.min})`,
+      });
+    }
+    capacity += Math.min(g.max ?? Infinity, maxSum);
+  });
+  // The channel caps alone are checked with the channels; this is about what the group caps add.
+  const channelCapacity = channels.reduce((sum, c) => sum + (c.max ?? Infinity), 0);
+  if (!exceeds(budget, channelCapacity) && exceeds(budget, capacity)) {
+    problems.push({ field, message: `channel and group maximums let at most ${capacity} be spent, less than the budget ${budget}: it could never be spent` });
+  }
+}
+
+/**
+ * Checks one portfolio (a file's `portfolios[i]`, or a `PUT /v1/portfolios/:id` body) and returns
+ * it typed only when nothing is wrong with it. Problems are named under `path`: with the default
+ * '' they read `budget`, `channels[1].max`, `groups[0].min`. Optional fields that are absent stay
+ * absent in the result.
+ */
+export function validatePortfolio(raw: unknown, path = ''): { portfolio?: PortfolioConfig; problems: FieldProblem[] } {
+  if (!isPlainObject(raw)) {
+    return { problems: [{ field: path || '(root)', message: 'must be a mapping with id, currency, budget, maxChange and channels' }] };
+  }
+  const problems: FieldProblem[] = [];
   const r = new FieldReader(raw, path);
   r.rejectUnknown(PORTFOLIO_FIELDS);
   const id = r.string('id', { pattern: IDENTIFIER });
   const currency = r.string('currency', { pattern: CURRENCY });
   const budget = r.number('budget');
   const maxChange = r.number('maxChange', { max: 1 });
+  const minRoas = raw['minRoas'] === null ? null : r.number('minRoas', { optional: true });
   problems.push(...r.problems);
-  if (budget !== undefined && budget <= 0) problems.push({ field: `${path}.budget`, message: `must be > 0 (got ${budget})` });
+  if (budget !== undefined && budget <= 0) problems.push({ field: at(path, 'budget'), message: `must be > 0 (got ${budget})` });
   if (maxChange !== undefined && maxChange <= 0) {
-    problems.push({ field: `${path}.maxChange`, message: `must be > 0 (got ${maxChange})` });
+    problems.push({ field: at(path, 'maxChange'), message: `must be > 0 (got ${maxChange})` });
   }
+  if (typeof minRoas === 'number' && minRoas <= 0) {
+    problems.push({ field: at(path, 'minRoas'), message: `must be > 0 (got ${minRoas}); use null or leave it out for no floor` });
+  }
+  const objective = raw['objective'] === undefined || raw['objective'] === null ? undefined : checkObjective(raw['objective'], path, problems);
   const validBudget = budget !== undefined && budget > 0 ? budget : undefined;
+  const { groups, ids: groupIds } = checkGroups(raw['groups'], path, validBudget, problems);
   const channels = checkChannels(raw['channels'], path, validBudget, problems);
-  if (problems.length > before || !id || !currency || !validBudget || maxChange === undefined || !channels) return undefined;
-  return { id, currency, budget: validBudget, maxChange, channels };
+
+  // A channel's group must be one of the portfolio's groups (checked even when the channel has other problems).
+  const rawChannels = raw['channels'];
+  if (groupIds !== undefined && Array.isArray(rawChannels)) {
+    rawChannels.forEach((item: unknown, j) => {
+      const group = isPlainObject(item) ? item['group'] : undefined;
+      if (typeof group !== 'string' || !IDENTIFIER.test(group) || groupIds.has(group)) return;
+      problems.push({
+        field: `${at(path, 'channels')}[${j}].group`,
+        message: groupIds.size === 0
+          ? `names group "${group}", but the portfolio has no groups (add it under ${at(path, 'groups')})`
+          : `names group "${group}", which is not in ${at(path, 'groups')} (${[...groupIds].map((g) => `"${g}"`).join(', ')})`,
+      });
+    });
+  }
+  if (problems.length === 0 && channels && groups && validBudget !== undefined) checkGroupBounds(channels, groups, path, validBudget, problems);
+
+  if (problems.length > 0 || !id || !currency || !validBudget || maxChange === undefined || !channels) return { problems };
+  const portfolio: PortfolioConfig = {
+    id,
+    currency,
+    budget: validBudget,
+    maxChange,
+    channels,
+    ...(objective === undefined ? {} : { objective }),
+    ...(minRoas === undefined ? {} : { minRoas }),
+    ...(groups === undefined ? {} : { groups }),
+  };
+  return { portfolio, problems };
 }
 
 /** Checks the `portfolios` list; returns the typed list only when nothing is wrong with it. */
@@ -204,7 +394,8 @@ export function checkPortfolios(raw: unknown): { portfolios?: PortfolioConfig[];
   const firstIndexById = new Map<string, number>();
   raw.forEach((item: unknown, i) => {
     const path = `portfolios[${i}]`;
-    const portfolio = checkPortfolio(item, path, problems);
+    const { portfolio, problems: portfolioProblems } = validatePortfolio(item, path);
+    problems.push(...portfolioProblems);
     const id = isPlainObject(item) && typeof item['id'] === 'string' ? item['id'] : undefined;
     if (id !== undefined) {
       const first = firstIndexById.get(id);

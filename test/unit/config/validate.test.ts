@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_BY_PATH, type KeySpec } from '../../../src/config/schema.ts';
-import { checkPortfolios, checkValue } from '../../../src/config/validate.ts';
+import { KEY_BY_PATH, PORTFOLIO_EXAMPLE, type KeySpec } from '../../../src/config/schema.ts';
+import { checkPortfolios, checkValue, validatePortfolio } from '../../../src/config/validate.ts';
 import { loadConfig } from '../../../src/config/loader.ts';
+import { renderConfigurationMarkdown } from '../../../src/config/render.ts';
+import type { FieldProblem } from '../../../src/errors.ts';
+import { parse } from 'yaml';
 
 function spec(path: string): KeySpec {
   const found = KEY_BY_PATH.get(path);
@@ -120,5 +123,200 @@ describe('reserved channel ids', () => {
   it('refuses a channel called "baseline", naming the field', () => {
     const { problems } = checkPortfolios([{ id: 'p', currency: 'EUR', budget: 100, maxChange: 0.2, channels: [{ id: 'baseline', platform: 'meta', min: 0 }] }]);
     expect(problems).toEqual([{ field: 'portfolios[0].channels[0].id', message: expect.stringContaining('reserved') }]);
+  });
+});
+
+describe('validatePortfolio', () => {
+  const problemFields = (raw: unknown, path?: string): string[] => validatePortfolio(raw, path).problems.map((p) => p.field);
+
+  it('returns one valid portfolio, omitted optional fields absent, with paths relative to the portfolio', () => {
+    const result = validatePortfolio(portfolio());
+    expect(result.problems).toEqual([]);
+    expect(result.portfolio).toEqual({
+      id: 'p', currency: 'EUR', budget: 100, maxChange: 0.2,
+      channels: [
+        { id: 'a', platform: 'google-ads', min: 0, max: null, initialShare: null },
+        { id: 'b', platform: 'google-ads', min: 0, max: null, initialShare: null },
+      ],
+    });
+    expect(Object.keys(result.portfolio ?? {})).toEqual(['id', 'currency', 'budget', 'maxChange', 'channels']);
+    expect(problemFields(portfolio({ budget: 0, channels: [channel('a'), channel('b', { max: -1 })] }))).toEqual(['budget', 'channels[1].max']);
+    expect(problemFields(portfolio({ budget: 0 }), 'body')).toEqual(['body.budget']);
+    expect(validatePortfolio(portfolio({ budget: 0 })).portfolio).toBeUndefined();
+  });
+
+  it('names the root when the body is not a mapping', () => {
+    expect(validatePortfolio([1, 2]).problems).toEqual([{ field: '(root)', message: expect.stringContaining('mapping') }]);
+    expect(problemFields('x', 'portfolios[3]')).toEqual(['portfolios[3]']);
+  });
+
+  it('applies the same rules as checkPortfolios', () => {
+    const raw = portfolio({ currency: 'eur', channels: [channel('a', { min: 60 }), channel('b', { min: 50, mxa: 1 })] });
+    expect(problemFields(raw, 'portfolios[0]')).toEqual(fields([raw]));
+  });
+});
+
+describe('portfolio objective', () => {
+  it('accepts revenue and profit with a margin > 0', () => {
+    expect(validatePortfolio(portfolio({ objective: { type: 'revenue' } })).portfolio?.objective).toEqual({ type: 'revenue' });
+    expect(validatePortfolio(portfolio({ objective: { type: 'profit', margin: 0.35 } })).portfolio?.objective).toEqual({ type: 'profit', margin: 0.35 });
+    expect(validatePortfolio(portfolio({ objective: null })).portfolio).not.toHaveProperty('objective');
+  });
+
+  it('rejects a bad objective, naming the field', () => {
+    expect(fields([portfolio({ objective: 'profit' })])).toEqual(['portfolios[0].objective']);
+    expect(fields([portfolio({ objective: {} })])).toEqual(['portfolios[0].objective.type']);
+    expect(fields([portfolio({ objective: { type: 'roas' } })])).toEqual(['portfolios[0].objective.type']);
+    expect(fields([portfolio({ objective: { type: 'profit', margni: 0.3 } })])).toEqual([
+      'portfolios[0].objective.margni', 'portfolios[0].objective.margin',
+    ]);
+    expect(fields([portfolio({ objective: { type: 'revenue', margin: 0.3 } })])).toEqual(['portfolios[0].objective.margin']);
+    const margin = (value: unknown): FieldProblem[] => validatePortfolio(portfolio({ objective: { type: 'profit', margin: value } })).problems;
+    expect(margin(undefined)).toEqual([{ field: 'objective.margin', message: expect.stringContaining('required by the profit objective') }]);
+    expect(margin(0)).toEqual([{ field: 'objective.margin', message: 'must be > 0 (got 0)' }]);
+    expect(margin(-0.2)).toEqual([{ field: 'objective.margin', message: 'must be > 0 (got -0.2)' }]);
+    expect(margin('0.3')).toEqual([{ field: 'objective.margin', message: 'must be a number (got "0.3")' }]);
+  });
+});
+
+describe('portfolio minRoas', () => {
+  it('accepts a number > 0 or null, and stays absent when omitted', () => {
+    expect(validatePortfolio(portfolio({ minRoas: 2.5 })).portfolio?.minRoas).toBe(2.5);
+    expect(validatePortfolio(portfolio({ minRoas: null })).portfolio?.minRoas).toBeNull();
+    expect(validatePortfolio(portfolio()).portfolio).not.toHaveProperty('minRoas');
+  });
+
+  it('rejects zero, negatives and non-numbers, naming the field', () => {
+    expect(validatePortfolio(portfolio({ minRoas: 0 })).problems).toEqual([
+      { field: 'minRoas', message: 'must be > 0 (got 0); use null or leave it out for no floor' },
+    ]);
+    expect(fields([portfolio({ minRoas: -1 })])).toEqual(['portfolios[0].minRoas']);
+    expect(fields([portfolio({ minRoas: '2' })])).toEqual(['portfolios[0].minRoas']);
+    expect(fields([portfolio({ minRoas: Number.POSITIVE_INFINITY })])).toEqual(['portfolios[0].minRoas']);
+  });
+});
+
+describe('portfolio groups', () => {
+  const grouped = (groups: unknown, channels: unknown[] = [channel('a', { group: 'g1' }), channel('b')]): Record<string, unknown> =>
+    portfolio({ groups, channels });
+
+  it('accepts groups with bounds or nulls, filling omitted bounds with null', () => {
+    const result = validatePortfolio(grouped([{ id: 'g1', min: 10, max: 60 }, { id: 'g2', max: null }, { id: 'g3' }]));
+    expect(result.problems).toEqual([]);
+    expect(result.portfolio?.groups).toEqual([
+      { id: 'g1', min: 10, max: 60 }, { id: 'g2', min: null, max: null }, { id: 'g3', min: null, max: null },
+    ]);
+    expect(validatePortfolio(grouped([{ id: 'g1', min: 5, max: 5 }])).problems).toEqual([]);
+    expect(validatePortfolio(portfolio({ groups: [] })).portfolio?.groups).toEqual([]);
+    expect(validatePortfolio(portfolio()).portfolio).not.toHaveProperty('groups');
+  });
+
+  it('rejects a non-list and bad entries, naming the field', () => {
+    expect(fields([grouped({ id: 'g1' }, [channel('a'), channel('b')])])).toEqual(['portfolios[0].groups']);
+    expect(fields([grouped(['g1'], [channel('a'), channel('b')])])).toEqual(['portfolios[0].groups[0]']);
+    expect(fields([grouped([{ id: 'g1' }, { min: 1 }])])).toEqual(['portfolios[0].groups[1].id']);
+    expect(fields([grouped([{ id: 'g1' }, { id: 'has space' }])])).toEqual(['portfolios[0].groups[1].id']);
+    expect(fields([grouped([{ id: 'g1', min: -1 }])])).toEqual(['portfolios[0].groups[0].min']);
+    expect(fields([grouped([{ id: 'g1' }, { id: 'g2', max: -5 }])])).toEqual(['portfolios[0].groups[1].max']);
+    expect(fields([grouped([{ id: 'g1', max: '50' }])])).toEqual(['portfolios[0].groups[0].max']);
+    expect(fields([grouped([{ id: 'g1', mni: 3 }])])).toEqual(['portfolios[0].groups[0].mni']);
+  });
+
+  it('requires unique ids and min <= max', () => {
+    const dup = checkPortfolios([grouped([{ id: 'g1' }, { id: 'g1' }])]).problems;
+    expect(dup).toEqual([{ field: 'portfolios[0].groups[1].id', message: 'duplicates portfolios[0].groups[0].id ("g1")' }]);
+    const crossed = checkPortfolios([grouped([{ id: 'g1' }, { id: 'g2', min: 30, max: 20 }])]).problems;
+    expect(crossed).toEqual([{ field: 'portfolios[0].groups[1].max', message: 'must be >= min (got max 20 < min 30)' }]);
+  });
+
+  it('requires the group minimums to fit in the budget', () => {
+    const channels = [channel('a', { group: 'g1' }), channel('b', { group: 'g2' })];
+    expect(checkPortfolios([grouped([{ id: 'g1', min: 60 }, { id: 'g2', min: 50 }], channels)]).problems).toEqual([
+      { field: 'portfolios[0].groups', message: 'group minimums add up to 110, more than the budget 100' },
+    ]);
+    expect(fields([grouped([{ id: 'g1', min: 60 }, { id: 'g2', min: 40 }], channels)])).toEqual([]);
+  });
+
+  it('requires group bounds its channels can meet', () => {
+    const members = [channel('a', { group: 'g1', min: 30, max: 40 }), channel('b', { group: 'g1', min: 20, max: 40 }), channel('c')];
+    expect(fields([grouped([{ id: 'g1', max: 50 }], members)])).toEqual([]);
+    expect(validatePortfolio(grouped([{ id: 'g1', max: 45 }], members)).problems).toEqual([
+      { field: 'groups[0].max', message: "is less than the minimums of the group's channels, which add up to 50 (got 45)" },
+    ]);
+    expect(validatePortfolio(grouped([{ id: 'g1', min: 90 }], members)).problems).toEqual([
+      { field: 'groups[0].min', message: "is more than the maximums of the group's channels, which add up to 80 (got 90)" },
+    ]);
+    expect(validatePortfolio(grouped([{ id: 'g1' }, { id: 'empty', min: 5 }], members)).problems).toEqual([
+      { field: 'groups[1].min', message: 'can never be met: no channel names group "empty" (got 5)' },
+    ]);
+  });
+
+  it('requires channel and group caps together to leave room for the whole budget', () => {
+    const channels = [channel('a', { group: 'g1' }), channel('b', { group: 'g1' }), channel('c', { max: 30 })];
+    expect(validatePortfolio(grouped([{ id: 'g1', max: 60 }], channels)).problems).toEqual([
+      { field: 'groups', message: 'channel and group maximums let at most 90 be spent, less than the budget 100: it could never be spent' },
+    ]);
+    expect(fields([grouped([{ id: 'g1', max: 70 }], channels)])).toEqual([]);
+  });
+});
+
+describe('channel locked and group', () => {
+  it('keeps locked: true and group, and leaves them absent otherwise', () => {
+    const result = validatePortfolio(portfolio({
+      groups: [{ id: 'search' }],
+      channels: [channel('a', { locked: true, group: 'search' }), channel('b', { locked: false }), channel('c', { locked: null })],
+    }));
+    expect(result.problems).toEqual([]);
+    expect(result.portfolio?.channels).toEqual([
+      { id: 'a', platform: 'google-ads', min: 0, max: null, initialShare: null, locked: true, group: 'search' },
+      { id: 'b', platform: 'google-ads', min: 0, max: null, initialShare: null },
+      { id: 'c', platform: 'google-ads', min: 0, max: null, initialShare: null },
+    ]);
+  });
+
+  it('rejects a locked value that is not a boolean, naming the field', () => {
+    expect(checkPortfolios([portfolio({ channels: [channel('a'), channel('b', { locked: 'yes' })] })]).problems).toEqual([
+      { field: 'portfolios[0].channels[1].locked', message: 'must be true or false (got "yes")' },
+    ]);
+    expect(fields([portfolio({ channels: [channel('a', { locked: 1 })] })])).toEqual(['portfolios[0].channels[0].locked']);
+  });
+
+  it('rejects a malformed group, naming the field', () => {
+    const groups = [{ id: 'g1' }];
+    expect(fields([portfolio({ groups, channels: [channel('a', { group: 7 })] })])).toEqual(['portfolios[0].channels[0].group']);
+    expect(fields([portfolio({ groups, channels: [channel('a'), channel('b', { group: 'g 1' })] })])).toEqual(['portfolios[0].channels[1].group']);
+    expect(fields([portfolio({ groups, channels: [channel('a', { group: '' })] })])).toEqual(['portfolios[0].channels[0].group']);
+  });
+
+  it("requires a channel's group to be one of the portfolio's groups", () => {
+    const result = checkPortfolios([portfolio({
+      groups: [{ id: 'g1' }, { id: 'g2' }],
+      channels: [channel('a', { group: 'g1' }), channel('b'), channel('c', { group: 'g3' })],
+    })]);
+    expect(result.problems).toEqual([
+      { field: 'portfolios[0].channels[2].group', message: 'names group "g3", which is not in portfolios[0].groups ("g1", "g2")' },
+    ]);
+    expect(validatePortfolio(portfolio({ channels: [channel('a', { group: 'g1' })] })).problems).toEqual([
+      { field: 'channels[0].group', message: 'names group "g1", but the portfolio has no groups (add it under groups)' },
+    ]);
+    // Checked even when the channel has another problem; not reported again when groups is not a list.
+    expect(fields([portfolio({ groups: [], channels: [channel('a', { group: 'g1', min: -1 })] })])).toEqual([
+      'portfolios[0].channels[0].min', 'portfolios[0].channels[0].group',
+    ]);
+    expect(fields([portfolio({ groups: 'g1', channels: [channel('a', { group: 'g1' })] })])).toEqual(['portfolios[0].groups']);
+  });
+});
+
+describe('the documented portfolio example', () => {
+  it('is valid and comes back unchanged', () => {
+    expect(validatePortfolio(PORTFOLIO_EXAMPLE)).toEqual({ portfolio: PORTFOLIO_EXAMPLE, problems: [] });
+  });
+
+  it('reads back from the YAML in docs/configuration.md', () => {
+    const markdown = renderConfigurationMarkdown();
+    const block = /every optional field:\n\n```yaml\n([\s\S]*?)```/.exec(markdown)?.[1];
+    expect(block).toBeDefined();
+    const { portfolios } = parse(block ?? '') as { portfolios: unknown[] };
+    expect(checkPortfolios(portfolios)).toEqual({ portfolios: [PORTFOLIO_EXAMPLE], problems: [] });
   });
 });
