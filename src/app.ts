@@ -1,7 +1,9 @@
 /**
  * The composition root: the only place that knows which adapter serves each port.
- *   embedded (no kafka.brokers): in-process bus → pipeline → in-process bus, simulator as source
- *   kafka:                       kafkajs consumer group → pipeline → idempotent kafkajs producer
+ *   embedded (no kafka.brokers): in-process bus → pipeline → in-process bus, simulator as source,
+ *                                state in a local file store (state.dir), control in control.json
+ *   kafka:                       consumer group → pipeline → one transaction per batch (outputs,
+ *                                state topic, offsets); control from the compacted control topic
  */
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -11,14 +13,17 @@ import { createKafkaClient, ensureTopics, spendflowTopics, type KafkaClient } fr
 import { isEmbedded, simulatorEnabled } from './config/loader.ts';
 import type { Config } from './config/types.ts';
 import { InProcessSource } from './ingest/in-process-source.ts';
-import { KafkaSource } from './ingest/kafka-source.ts';
 import type { Logger } from './log.ts';
 import { initialBudgets } from './pipeline/allocation-state.ts';
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts';
+import { LiveControlPlane, type ControlStore } from './control/control-plane.ts';
+import { FileControlStore, KafkaControlStore } from './control/stores.ts';
+import { ExactlyOnceSource } from './stream/exactly-once-source.ts';
+import { LocalStateStore } from './stream/local-state-store.ts';
+import { StateTracker } from './stream/state-tracker.ts';
 import { SignalBus } from './pipeline/signals.ts';
-import type { AllocationSink, DeadLetterSink, EventSource } from './ports.ts';
+import type { AllocationSink, DeadLetterSink, SourceRecord } from './ports.ts';
 import { InProcessPublisher } from './publish/in-process-sink.ts';
-import { KafkaPublisher } from './publish/kafka-publisher.ts';
 import { startLiveSimulation, type LiveSimulation, type SimulationTransport } from './sim/live-driver.ts';
 import { MarketSimulator } from './sim/market.ts';
 import type { SimScenario } from './sim/scenario.ts';
@@ -31,6 +36,7 @@ export interface App {
   readonly mode: 'embedded' | 'kafka';
   readonly server: FastifyInstance;
   readonly pipeline: Pipeline;
+  readonly control: LiveControlPlane;
   readonly registry: Registry;
   readonly signals: SignalBus;
   /** The in-process bus, in embedded mode. */
@@ -75,22 +81,72 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
 
   let bus: InProcessBus | null = null;
   let kafka: KafkaClient | null = null;
-  let source: EventSource & { idle?(): Promise<void> };
-  let publisher: AllocationSink & DeadLetterSink;
+  let stream: ExactlyOnceSource | null = null;
+  let local: { source: InProcessSource; publisher: InProcessPublisher; store: LocalStateStore; tracker: StateTracker } | null = null;
+  // Kafka mode: portfolios become live when their partition is assigned and restored.
+  const pipeline: Pipeline = createPipeline({
+    config,
+    signals,
+    log: log.child({ component: 'pipeline' }),
+    incrementalIds: true,
+    ...(embedded ? {} : { activate: () => false, partitionOf: (id: string) => stream!.partitionOf(id) }),
+  });
+  let store: ControlStore;
   if (embedded) {
     bus = new InProcessBus();
-    source = new InProcessSource(bus, config.kafka.topics, log.child({ component: 'source' }));
-    publisher = new InProcessPublisher(bus, config.kafka.topics);
+    const publisher = new InProcessPublisher(bus, config.kafka.topics);
+    local = {
+      source: new InProcessSource(bus, config.kafka.topics, log.child({ component: 'source' })),
+      publisher,
+      store: new LocalStateStore(config.state.dir),
+      tracker: new StateTracker('local'),
+    };
+    store = new FileControlStore(config.state.dir, log.child({ component: 'control' }));
   } else {
     kafka = createKafkaClient(config.kafka, log);
-    source = new KafkaSource(kafka, config.kafka, log.child({ component: 'source' }));
-    publisher = new KafkaPublisher(kafka, config.kafka.topics);
+    store = new KafkaControlStore(kafka, config.kafka, log.child({ component: 'control' }));
   }
-  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals, log: log.child({ component: 'pipeline' }) });
+  const control: LiveControlPlane = new LiveControlPlane({
+    config,
+    pipeline,
+    store,
+    log: log.child({ component: 'control' }),
+    owns: (id) => (stream ? stream.owns(id) : pipeline.portfolio(id) !== undefined),
+    run: (id, fn) => (stream ? stream.act(id, fn) : runLocally(fn)),
+  });
+  if (!embedded) {
+    stream = new ExactlyOnceSource({ client: kafka!, config, pipeline, signals, log: log.child({ component: 'stream' }), portfolioIds: () => control.ids() });
+  }
+
+  /** Embedded: the outbox is saved to the local store, then published on the in-process bus. */
+  async function commitLocally(): Promise<void> {
+    const l = local!;
+    const out = pipeline.takeOutbox();
+    l.store.apply(l.tracker.records(pipeline, out), out.decided.size > 0);
+    await pipeline.publish(out);
+  }
+  async function runLocally<T>(fn: () => T): Promise<T> {
+    const result = fn();
+    await commitLocally();
+    return result;
+  }
+  async function handleLocally(record: SourceRecord): Promise<void> {
+    pipeline.process(record);
+    await commitLocally();
+  }
+
+  const pipelineDeps = { portfolio: pipeline.portfolio, portfolioIds: pipeline.portfolioIds };
   const server = buildServer({
     registry,
-    pipeline,
-    readiness: () => [{ name: `source:${source.name}`, ok: source.isReady(), ...(source.isReady() ? {} : { detail: 'not consuming yet' }) }],
+    pipeline: pipelineDeps,
+    control,
+    auth: { token: config.api.token, protectReads: config.api.protectReads },
+    log: log.child({ component: 'api' }),
+    readiness: () => {
+      const ready = stream ? stream.isReady() : local!.source.isReady();
+      const name = stream ? `source:${stream.name}` : `source:${local!.source.name}`;
+      return [{ name, ok: ready, ...(ready ? {} : { detail: 'not consuming yet' }) }];
+    },
   });
 
   let simulation: LiveSimulation | null = null;
@@ -99,6 +155,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
     mode: embedded ? 'embedded' : 'kafka',
     server,
     pipeline,
+    control,
     registry,
     signals,
     bus,
@@ -107,10 +164,37 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         const created = await ensureTopics(kafka, spendflowTopics(config), config.kafka);
         if (created.length > 0) log.info('created topics', { topics: created });
       }
-      await source.start(pipeline.handle);
-      log.info('consuming', { mode: embedded ? 'embedded (in-process bus)' : 'kafka', brokers: config.kafka.brokers });
+      await control.start();
+      if (local) {
+        const restoredAt = performance.now();
+        const saved = local.store.load();
+        let restored = 0;
+        for (const id of control.ids()) {
+          const found = saved.get(id);
+          if (!found) continue;
+          for (const problem of found.problems) signals.emit({ type: 'state.invalid', portfolioId: id, problem });
+          pipeline.restore(id, found.snapshot);
+          local.tracker.adopt(id, found.idKeys);
+          restored++;
+        }
+        pipeline.takeOutbox();
+        if (restored > 0) {
+          signals.emit({ type: 'state.restored', partition: -1, portfolios: restored, durationSeconds: (performance.now() - restoredAt) / 1000 });
+          log.info('state restored from the local store', { file: local.store.file, portfolios: restored });
+        }
+        await local.source.start(handleLocally);
+      } else {
+        await stream!.start();
+        // The simulator (a demo convenience here) resumes from restored state: wait for it.
+        if (simulatorEnabled(config)) await stream!.settled(30_000);
+      }
+      log.info('consuming', { mode: embedded ? 'embedded (in-process bus)' : 'kafka (exactly-once)', brokers: config.kafka.brokers });
       if (simulatorEnabled(config)) {
-        const start = simulationStart(config, Date.now());
+        // After a restart the market carries on from the latest restored event time, so its
+        // events are neither late nor duplicates of what was already counted.
+        const resumeFrom = Math.max(...pipeline.portfolioIds().map((id) => pipeline.portfolio(id)?.latestEventTime ?? -Infinity));
+        const tickMs = config.simulator.tickMinutes * 60_000;
+        const start = Number.isFinite(resumeFrom) ? (Math.floor(resumeFrom / tickMs) + 1) * tickMs : simulationStart(config, Date.now());
         const market = buildMarket(config, scenarioFor(config, log), start);
         const platforms = [...new Set(config.portfolios.flatMap((p) => p.channels.map((c) => c.platform)))];
         const transport: SimulationTransport = bus ? inProcessTransport(bus, config) : kafkaTransport(kafka!, config, platforms);
@@ -129,14 +213,19 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         log.info(
           `simulator running: simulated time runs ${config.simulator.speed}x faster than wall time ` +
             `(one ${config.ingest.bucketMinutes}-minute bucket every ${((config.ingest.bucketMinutes * 60) / config.simulator.speed).toFixed(1)} s)`,
-          { simulatedStart: new Date(start).toISOString(), scenario: config.simulator.scenario, seed: config.simulator.seed },
+          { simulatedStart: new Date(start).toISOString(), resumed: Number.isFinite(resumeFrom), scenario: config.simulator.scenario, seed: config.simulator.seed },
         );
       }
     },
     async stop() {
       await simulation?.stop();
-      await source.stop();
-      await publisher.close();
+      if (local) {
+        await local.source.stop();
+        local.store.save();
+        await local.publisher.close();
+      }
+      await stream?.stop();
+      await store.close();
       await server.close();
     },
   };

@@ -37,7 +37,7 @@ export function createKafkaClient(config: Config['kafka'], log: Logger, clientSu
 export function spendflowTopics(config: Config): string[] {
   const t = config.kafka.topics;
   const platforms = new Set(config.portfolios.flatMap((p) => p.channels.map((c) => c.platform)));
-  return [t.spend, t.sales, t.dlq, ...[...platforms].map((p) => reallocationTopic(t, p))];
+  return [t.spend, t.sales, t.dlq, t.state, t.control, ...[...platforms].map((p) => reallocationTopic(t, p))];
 }
 
 /** Creates the topics that do not exist yet (no-op for the ones that do). */
@@ -50,7 +50,15 @@ export async function ensureTopics(client: KafkaClient, topics: readonly string[
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: config.partitions,
+          replicationFactor: config.replicationFactor,
+          // State and control keep the latest record per key: compaction, never deletion by age.
+          ...(topic === config.topics.state || topic === config.topics.control
+            ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '60000' }] }
+            : {}),
+        })),
       });
     }
     return missing;

@@ -169,7 +169,7 @@ export const CONFIG_KEYS = [
   }),
   key('kafka.topics.state', {
     kind: 'string', default: 'spendflow.state', pattern: TOPIC,
-    doc: 'Compacted topic of state snapshots, written in the same transaction as the reallocations and consumed offsets, and read back when partitions are assigned. It must have at least as many partitions as the spend and sales topics.',
+    doc: 'Compacted topic of state snapshots, written in the same transaction as the reallocations and consumed offsets, and read back when partitions are assigned. It must have the same number of partitions as the spend and sales topics (a portfolio\'s events and state share a partition number); spendflow refuses to start otherwise.',
   }),
   key('kafka.topics.control', {
     kind: 'string', default: 'spendflow.control', pattern: TOPIC,

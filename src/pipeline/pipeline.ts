@@ -131,6 +131,8 @@ export interface Pipeline {
   announce(outbox: Outbox): void;
   /** Publishes through the sinks: flush what is pending, process, flush. Rejects only retriably. */
   handle(record: SourceRecord): Promise<void>;
+  /** Publishes an outbox through the sinks and announces it (what `handle` does after processing). */
+  publish(outbox: Outbox): Promise<void>;
   portfolio(id: string): PortfolioView | undefined;
   portfolioIds(): string[];
   decisionState(id: string): DecisionState | undefined;
@@ -477,6 +479,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     takeOutbox,
     announce,
     handle,
+    publish,
     portfolio(id) {
       const rt = runtimes.get(id);
       return rt ? view(rt) : undefined;
@@ -529,6 +532,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const rt = runtimes.get(id);
       if (!rt) return;
       rt.paused = reason;
+      outbox.decided.add(id);
       if (reason !== null) {
         rt.allocation = { ...rt.allocation, status: 'paused', summary: `paused (${reason}): holding the last allocation; the model keeps learning` };
       }

@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { KafkaClient } from '../bus/kafka-client.ts';
+import { retryTransient } from '../bus/retry.ts';
 import type { Config } from '../config/types.ts';
 import { SpendflowError, errorMessage } from '../errors.ts';
 import type { InputKind } from '../events/types.ts';
@@ -88,6 +89,16 @@ export class ExactlyOnceSource {
     return this.ready;
   }
 
+  /** Resolves once the consumer joined and every assigned partition is restored (or after `timeoutMs`). */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.ready && this.lanes.size > 0 && [...this.lanes.values()].every((l) => l.restored)) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
   async start(): Promise<void> {
     await this.checkPartitions();
     await this.startConsumer();
@@ -99,7 +110,7 @@ export class ExactlyOnceSource {
     const admin = this.deps.client.admin();
     await admin.connect();
     try {
-      const meta = await admin.fetchTopicMetadata({ topics: [topics.spend, topics.sales, topics.state] });
+      const meta = await retryTransient(() => admin.fetchTopicMetadata({ topics: [topics.spend, topics.sales, topics.state] }));
       const counts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
       const distinct = new Set(Object.values(counts));
       if (distinct.size !== 1) {
@@ -283,12 +294,12 @@ export class ExactlyOnceSource {
     await admin.connect();
     try {
       const out = new Map<string, bigint>();
-      const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.spend, topics.sales] });
+      const committed = await retryTransient(() => admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topics.spend, topics.sales] }));
       for (const t of committed) {
         const entry = t.partitions.find((x) => x.partition === p);
         let offset = entry ? BigInt(entry.offset) : -1n;
         if (offset < 0n) {
-          const low = (await admin.fetchTopicOffsets(t.topic)).find((x) => x.partition === p);
+          const low = (await retryTransient(() => admin.fetchTopicOffsets(t.topic))).find((x) => x.partition === p);
           offset = BigInt(low?.low ?? '0');
         }
         out.set(t.topic, offset);

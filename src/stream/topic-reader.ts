@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaClient } from '../bus/kafka-client.ts';
+import { retryTransient } from '../bus/retry.ts';
 import { SpendflowError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -35,7 +36,7 @@ export async function readCompacted(client: KafkaClient, options: ReadOptions): 
   const groupId = `${options.groupPrefix}.read.${randomUUID()}`;
   const consumer = client.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, retry: { retries: 3 } });
   try {
-    const offsets = await admin.fetchTopicOffsets(options.topic);
+    const offsets = await retryTransient(() => admin.fetchTopicOffsets(options.topic));
     const wanted = new Set(options.partitions ?? offsets.map((o) => o.partition));
     const tables = new Map<number, Map<string, string | null>>([...wanted].map((p) => [p, new Map()]));
     const pending = new Set<number>();
