@@ -17,7 +17,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   });
   const invalid = new Counter({
     name: 'spendflow_invalid_events_total',
-    help: 'Records rejected as invalid, by reason (malformed_json, invalid, unknown_portfolio, unknown_channel, internal).',
+    help: 'Records rejected as invalid, by reason (too_large, malformed_json, invalid, unknown_portfolio, unknown_channel, wrong_partition, internal).',
     labelNames: ['reason'] as const,
     registers,
   });
@@ -32,7 +32,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   const buckets = new Counter({ name: 'spendflow_buckets_closed_total', help: 'Event-time buckets closed (all portfolios).', registers });
   const reoptimizations = new Counter({
     name: 'spendflow_reoptimizations_total',
-    help: 'Reoptimizations run, by outcome (published, unchanged, learning, held).',
+    help: 'Reoptimizations run, by outcome (published, unchanged, learning, held, paused).',
     labelNames: ['outcome'] as const,
     registers,
   });
@@ -70,11 +70,34 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
     help: 'Reoptimizations made against a posterior draw of the curves (Thompson sampling) instead of the mean.',
     registers,
   });
+  const guardrails = new Counter({
+    name: 'spendflow_guardrail_interventions_total',
+    help: 'Decisions a guardrail shaped, by kind (learning, unhealthy, hold_after_change, paused, max_change, budget_cap, bounds, min_roas).',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const commits = new Counter({ name: 'spendflow_transactions_committed_total', help: 'Kafka transactions committed (one per consumed batch or control action).', registers });
+  const aborts = new Counter({ name: 'spendflow_transaction_aborts_total', help: 'Kafka transactions aborted (the partition is then restored and the batch processed again).', registers });
+  const commitDuration = new Histogram({
+    name: 'spendflow_transaction_duration_seconds',
+    help: 'Time to commit one transaction (outputs, state records, offsets).',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const restores = new Counter({ name: 'spendflow_state_restores_total', help: 'Partitions restored from the state topic (or the local store at start).', registers });
+  const restoreDuration = new Histogram({
+    name: 'spendflow_state_restore_duration_seconds',
+    help: 'Time to restore one partition: fence, marker, read the state up to it, seek.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const stateInvalid = new Counter({ name: 'spendflow_state_invalid_total', help: 'Stored state records that could not be read (that part of the portfolio started afresh).', registers });
   // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
   for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result).inc(0);
-  for (const outcome of ['published', 'unchanged', 'learning', 'held']) reoptimizations.labels(outcome).inc(0);
+  for (const outcome of ['published', 'unchanged', 'learning', 'held', 'paused']) reoptimizations.labels(outcome).inc(0);
   for (const result of ['ok', 'failed']) modelUpdates.labels(result).inc(0);
-  for (const reason of ['malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel', 'internal']) invalid.labels(reason).inc(0);
+  for (const reason of ['too_large', 'malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel', 'wrong_partition', 'internal']) invalid.labels(reason).inc(0);
+  for (const kind of ['learning', 'unhealthy', 'hold_after_change', 'paused', 'max_change', 'budget_cap', 'bounds', 'min_roas']) guardrails.labels(kind).inc(0);
 
   return signals.on((s: PipelineSignal) => {
     switch (s.type) {
@@ -104,6 +127,23 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
         break;
       case 'reallocation.published':
         published.labels(s.platform).inc(s.count);
+        break;
+      case 'guardrail.intervened':
+        guardrails.labels(s.kind).inc();
+        break;
+      case 'transaction.committed':
+        commits.inc();
+        commitDuration.observe(s.durationSeconds);
+        break;
+      case 'transaction.aborted':
+        aborts.inc();
+        break;
+      case 'state.restored':
+        restores.inc();
+        restoreDuration.observe(s.durationSeconds);
+        break;
+      case 'state.invalid':
+        stateInvalid.inc();
         break;
     }
   });
