@@ -367,7 +367,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const closed = rt.buckets.closeReady(arrivedAt);
     if (closed.length === 0) return;
     for (const bucket of closed) {
-      emit({ type: 'bucket.closed', portfolioId: rt.config.id, bucketStart: bucket.start });
+      emit({ type: 'bucket.closed', portfolioId: rt.config.id, bucketStart: bucket.start, closedAt: performance.now() });
       const step = stepPortfolioModel(rt.model, rt.config, bucket, modelOptions);
       rt.model = step.state;
       rt.modelProblem = step.ok ? null : step.problem;

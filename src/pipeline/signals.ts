@@ -11,7 +11,8 @@ export type ReoptimizeOutcome = 'published' | 'unchanged' | 'learning' | 'held' 
 export type PipelineSignal =
   | { readonly type: 'event.consumed'; readonly kind: InputKind; readonly result: ConsumeResult }
   | { readonly type: 'dead_letter.sent'; readonly reason: DeadLetterReason }
-  | { readonly type: 'bucket.closed'; readonly portfolioId: string; readonly bucketStart: number }
+  /** `closedAt`: performance.now() when the bucket closed (the signal itself leaves after the commit). */
+  | { readonly type: 'bucket.closed'; readonly portfolioId: string; readonly bucketStart: number; readonly closedAt: number }
   | {
       readonly type: 'reoptimized';
       readonly portfolioId: string;

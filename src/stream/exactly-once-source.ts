@@ -32,6 +32,9 @@ import { readCompacted } from './topic-reader.ts';
 
 const { Partitioners } = kafkajs;
 
+/** Processing time after which a batch's transaction is cut and committed (see processAndCommit). */
+const MAX_WORK_MS = 50;
+
 interface Lane {
   readonly partition: number;
   producer: Producer | null;
@@ -330,8 +333,7 @@ export class ExactlyOnceSource {
         }
         lane.committed?.delete(batch.topic);
         try {
-          await this.processAndCommit(lane, batch.topic, messages);
-          resolveOffset(messages.at(-1)!.offset);
+          await this.processAndCommit(lane, batch.topic, messages, (offset) => resolveOffset(offset));
           await heartbeat();
           return;
         } catch (err) {
@@ -348,16 +350,26 @@ export class ExactlyOnceSource {
     });
   }
 
-  private async processAndCommit(lane: Lane, topic: string, messages: EachBatchPayload['batch']['messages']): Promise<void> {
+  /**
+   * Processes a batch and commits it, in several transactions when the work takes long (model
+   * updates and reoptimizations when many buckets close at once): a transaction is cut after
+   * MAX_WORK_MS of processing, so what a closed bucket produced is committed soon after.
+   * `onCommitted(offset)` follows each commit.
+   */
+  private async processAndCommit(lane: Lane, topic: string, messages: EachBatchPayload['batch']['messages'], onCommitted: (offset: string) => void): Promise<void> {
     const { pipeline } = this.deps;
     const kind = this.kindOf.get(topic)!;
-    const arrivedAt = Date.now();
-    for (const m of messages) {
-      pipeline.process({ topic, kind, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', partition: lane.partition, offset: m.offset }, arrivedAt);
+    let chunkStart = performance.now();
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      pipeline.process({ topic, kind, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', partition: lane.partition, offset: m.offset }, Date.now());
+      if (i === messages.length - 1 || performance.now() - chunkStart > MAX_WORK_MS) {
+        const outbox = pipeline.takeOutbox();
+        await this.commit(lane, outbox, [{ topic, partitions: [{ partition: lane.partition, offset: (BigInt(m.offset) + 1n).toString() }] }]);
+        onCommitted(m.offset);
+        chunkStart = performance.now();
+      }
     }
-    const outbox = pipeline.takeOutbox();
-    const last = messages.at(-1)!.offset;
-    await this.commit(lane, outbox, [{ topic, partitions: [{ partition: lane.partition, offset: (BigInt(last) + 1n).toString() }] }]);
   }
 
   /** One transaction: outputs, the changed state, and (when consuming) the offsets. */

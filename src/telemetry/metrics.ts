@@ -30,6 +30,12 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
     registers,
   });
   const buckets = new Counter({ name: 'spendflow_buckets_closed_total', help: 'Event-time buckets closed (all portfolios).', registers });
+  const closeToCommit = new Histogram({
+    name: 'spendflow_bucket_close_to_commit_seconds',
+    help: 'From a bucket closing (model update, reoptimization) to its outputs being committed (Kafka) or published (embedded).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5],
+    registers,
+  });
   const reoptimizations = new Counter({
     name: 'spendflow_reoptimizations_total',
     help: 'Reoptimizations run, by outcome (published, unchanged, learning, held, paused).',
@@ -112,6 +118,7 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
         break;
       case 'bucket.closed':
         buckets.inc();
+        closeToCommit.observe((performance.now() - s.closedAt) / 1000);
         break;
       case 'reoptimized':
         reoptimizations.labels(s.outcome).inc();
