@@ -16,13 +16,15 @@ const checkSchema = {
 export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   app.get(
     '/health',
-    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } },
+    { schema: { summary: 'Liveness', tags: ['meta'], response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } },
     async () => ({ status: 'ok' }),
   );
   app.get(
     '/ready',
     {
       schema: {
+        summary: 'Readiness: 503 with the failing checks until the event source consumes',
+        tags: ['meta'],
         response: {
           200: { type: 'object', properties: { ready: { type: 'boolean' }, checks: { type: 'array', items: checkSchema } } },
           503: { type: 'object', properties: { ready: { type: 'boolean' }, checks: { type: 'array', items: checkSchema } } },
@@ -35,7 +37,10 @@ export async function healthRoutes(app: FastifyInstance, deps: ServerDeps): Prom
       return reply.status(ready ? 200 : 503).send({ ready, checks });
     },
   );
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', {
+    schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['meta'] },
+    config: { openapi: { responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+  }, async (_req, reply) => {
     const body = await deps.registry.metrics();
     return reply.header('content-type', deps.registry.contentType).send(body);
   });

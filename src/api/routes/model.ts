@@ -4,11 +4,14 @@
  * ROI and response curve with 90% intervals, the baseline and the changes it detected.
  */
 import type { FastifyInstance } from 'fastify';
+import { forecastStart } from '../../analysis/steady-state.ts';
 import { explainModel } from '../../model/online/explain.ts';
 import { isFitted } from '../../model/online/response.ts';
 import type { Estimate } from '../../model/online/response.ts';
 import type { ServerDeps } from '../server.ts';
-import { finite, iso, portfolioParams, portfolioView } from './portfolios.ts';
+import { finite, iso } from '../json-values.ts';
+import { livePortfolio } from '../portfolio-lookup.ts';
+import { PORTFOLIO_ERRORS, errorResponses, portfolioParams } from '../schemas.ts';
 
 const estimate = {
   type: 'object',
@@ -78,18 +81,23 @@ const none = { mean: null, low: null, high: null };
 export async function modelRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/v1/portfolios/:id/model',
-    { schema: { params: portfolioParams, response: { 200: modelResponse } } },
+    {
+      schema: {
+        summary: 'What the model believes: per channel its contribution, ROI, marginal ROI and response curve with 90% intervals, the baseline and detected changes',
+        tags: ['analysis'],
+        params: portfolioParams,
+        response: { 200: modelResponse, ...errorResponses(...PORTFOLIO_ERRORS, 409) },
+      },
+    },
     async (req) => {
-      const view = portfolioView(deps, req.params.id);
+      const { view } = livePortfolio(deps, req.params.id);
       const base = { portfolioId: view.portfolio.id, currency: view.portfolio.currency, bucketsSeen: view.bucketsSeen, problem: view.modelProblem };
       const model = view.model;
       if (model === null || !isFitted(model)) {
         return { ...base, status: 'none', windowBuckets: 0, lastBucket: null, forecastFor: null, expectedRevenue: none, baseline: none, noiseSd: null, detections: 0, channels: [], changes: [] };
       }
-      // The figures are for the next period: the one the current allocation applies to next (an
-      // allocation kept through unchanged or held rounds has an older effectiveFrom).
-      const next = (model.lastBucket ?? 0) + model.bucketMs;
-      const start = Math.max(view.allocation.effectiveFrom ?? next, next);
+      // The figures are for the next period: the one the current allocation applies to next.
+      const start = forecastStart(model, view.allocation.effectiveFrom);
       const explained = explainModel(model, view.allocation.budgets, start);
       return {
         ...base,

@@ -1,65 +1,46 @@
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { buildServer } from '../../../src/api/server.ts';
-import { buildMarket } from '../../../src/app.ts';
-import { builtInScenario } from '../../../src/sim/scenarios.ts';
-import { InProcessBus } from '../../../src/bus/in-process-bus.ts';
-import { loadConfig } from '../../../src/config/loader.ts';
-import { createPipeline } from '../../../src/pipeline/pipeline.ts';
-import { SignalBus } from '../../../src/pipeline/signals.ts';
-import { InProcessPublisher } from '../../../src/publish/in-process-sink.ts';
-import { registerPipelineMetrics } from '../../../src/telemetry/metrics.ts';
+import { feed, harness, type ErrorBody } from './api-harness.ts';
 
-function server(ready = true) {
-  const config = loadConfig({});
-  const bus = new InProcessBus();
-  const publisher = new InProcessPublisher(bus, config.kafka.topics);
-  const signals = new SignalBus();
-  const registry = new Registry();
-  registerPipelineMetrics(registry, signals, { processMetrics: false });
-  const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals });
-  const app = buildServer({ registry, pipeline, readiness: () => [{ name: 'source:test', ok: ready }] });
-  return { app, config, pipeline, signals, registry };
-}
-
-describe('HTTP API', () => {
+describe('HTTP API: health, metrics, allocation, model', () => {
   it('GET /health answers ok', async () => {
-    const res = await server().app.inject({ url: '/health' });
+    const res = await harness().app.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
   it('GET /ready is 503 with the failing check until the source is ready', async () => {
-    const notReady = await server(false).app.inject({ url: '/ready' });
+    const notReady = await harness({ ready: false }).app.inject({ url: '/ready' });
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toEqual({ ready: false, checks: [{ name: 'source:test', ok: false }] });
-    expect((await server(true).app.inject({ url: '/ready' })).statusCode).toBe(200);
+    expect((await harness({ ready: true }).app.inject({ url: '/ready' })).statusCode).toBe(200);
   });
 
   it('GET /v1/portfolios/:id/allocation shows the initial allocation before any data', async () => {
-    const { app, config } = server();
+    const { app, config } = harness();
     const res = await app.inject({ url: '/v1/portfolios/demo-shop/allocation' });
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { version: number; status: string; budget: number; channels: { channelId: string; budget: number; share: number }[] };
+    const body = res.json() as { version: number; status: string; budget: number; paused: boolean; guardrails: string[]; channels: { channelId: string; budget: number; share: number }[] };
     const shop = config.portfolios.find((p) => p.id === 'demo-shop')!;
     expect(body.version).toBe(0);
     expect(body.status).toBe('initial');
+    expect(body.paused).toBe(false);
+    expect(Array.isArray(body.guardrails)).toBe(true);
     expect(body.channels.map((c) => c.channelId)).toEqual(shop.channels.map((c) => c.id));
     expect(body.channels.reduce((s, c) => s + c.budget, 0)).toBeCloseTo(shop.budget, 2);
     expect(body.channels.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 9);
   });
 
   it('unknown portfolio → 404 with a stable code and the known ids', async () => {
-    const res = await server().app.inject({ url: '/v1/portfolios/nope/allocation' });
+    const res = await harness().app.inject({ url: '/v1/portfolios/nope/allocation' });
     expect(res.statusCode).toBe(404);
-    const body = res.json() as { error: { code: string; retriable: boolean; fields: { field: string; message: string }[] } };
+    const body = res.json() as ErrorBody;
     expect(body.error.code).toBe('PORTFOLIO_NOT_FOUND');
     expect(body.error.retriable).toBe(false);
     expect(body.error.fields[0]!.message).toContain('demo-shop');
   });
 
   it('GET /metrics exposes the pipeline counters in Prometheus text format', async () => {
-    const { app, signals } = server();
+    const { app, signals } = harness();
     signals.emit({ type: 'dead_letter.sent', reason: 'malformed_json' });
     signals.emit({ type: 'event.consumed', kind: 'spend', result: 'invalid' });
     signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01 });
@@ -78,14 +59,11 @@ describe('HTTP API', () => {
   });
 
   it('GET /v1/portfolios/:id/model explains the fitted model: contributions add up, intervals bracket, curves rise', async () => {
-    const { app, config, pipeline } = server();
+    const { app, config, pipeline } = harness();
     const before = await app.inject({ url: '/v1/portfolios/demo-shop/model' });
     expect(before.statusCode).toBe(200);
     expect(before.json()).toMatchObject({ status: 'none', channels: [], changes: [] });
-    const market = buildMarket(config, builtInScenario('demo'), Date.parse('2026-03-02T00:00:00Z'));
-    for (let i = 0; i < (30 * 60) / config.simulator.tickMinutes; i++) {
-      for (const r of market.step()) await pipeline.handle({ topic: r.topic, kind: r.topic, key: r.key, value: JSON.stringify(r.value) });
-    }
+    await feed(config, pipeline, 30);
     const res = await app.inject({ url: '/v1/portfolios/demo-shop/model' });
     expect(res.statusCode).toBe(200);
     type Est = { mean: number; low: number; high: number };
@@ -114,7 +92,7 @@ describe('HTTP API', () => {
   });
 
   it('unknown routes are 404 in the same error shape', async () => {
-    const res = await server().app.inject({ url: '/v1/nothing?x=1' });
+    const res = await harness().app.inject({ url: '/v1/nothing?x=1' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route GET /v1/nothing', retriable: false, fields: [] } });
   });
