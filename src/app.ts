@@ -22,7 +22,7 @@ import { ExactlyOnceSource } from './stream/exactly-once-source.ts';
 import { LocalStateStore } from './stream/local-state-store.ts';
 import { StateTracker } from './stream/state-tracker.ts';
 import { SignalBus } from './pipeline/signals.ts';
-import type { AllocationSink, DeadLetterSink, SourceRecord } from './ports.ts';
+import type { SourceRecord } from './ports.ts';
 import { InProcessPublisher } from './publish/in-process-sink.ts';
 import { startLiveSimulation, type LiveSimulation, type SimulationTransport } from './sim/live-driver.ts';
 import { MarketSimulator } from './sim/market.ts';

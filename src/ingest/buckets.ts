@@ -91,6 +91,8 @@ export class PortfolioBuckets {
   private readonly open = new Map<number, OpenBucket>();
   /** eventId → start of the bucket it counted in, in insertion order. */
   private readonly seen = new Map<string, number>();
+  /** The same ids by bucket start, each in the order first seen (for eviction by age). */
+  private readonly seenByBucket = new Map<number, Set<string>>();
   /** Ids accepted since the last `takeNewIds`, by bucket start (only when tracking). */
   private fresh: Map<number, string[]> | null = null;
   private watermarkMs = -Infinity;
@@ -184,8 +186,9 @@ export class PortfolioBuckets {
     this.open.clear();
     for (const b of state.open) this.open.set(b.start, structuredClone(b) as OpenBucket);
     this.seen.clear();
+    this.seenByBucket.clear();
     for (const start of [...ids.keys()].sort((a, b) => a - b)) {
-      for (const id of ids.get(start)!) this.seen.set(id, start);
+      for (const id of ids.get(start)!) this.track(id, start);
     }
     if (this.fresh) this.fresh = new Map();
   }
@@ -251,30 +254,41 @@ export class PortfolioBuckets {
     };
   }
 
-  private remember(eventId: string, start: number): void {
+  private track(eventId: string, start: number): void {
     this.seen.set(eventId, start);
+    let set = this.seenByBucket.get(start);
+    if (!set) this.seenByBucket.set(start, (set = new Set()));
+    set.add(eventId);
+  }
+
+  private remember(eventId: string, start: number): void {
+    this.track(eventId, start);
     if (this.fresh) {
       let list = this.fresh.get(start);
       if (!list) this.fresh.set(start, (list = []));
       list.push(eventId);
     }
-    // Bounded memory: past the cap, forget the oldest ids of closed buckets. Ids of open buckets
-    // are kept even then, since forgetting them would let a redelivery count twice.
+    // Bounded memory: past the cap, forget the first-seen id of the oldest closed bucket. Ids of
+    // open buckets are kept even then, since forgetting them would let a redelivery count twice.
+    // By bucket, not by arrival, so a restored copy (ids kept by bucket) forgets the same ones.
     if (this.seen.size > this.maxTrackedIds) {
-      let scanned = 0;
-      for (const [id, bucketStart] of this.seen) {
-        if (bucketStart < this.closedUntilMs) {
-          this.seen.delete(id);
-          break;
-        }
-        if (++scanned >= 64) break;
+      let oldest = Infinity;
+      for (const s of this.seenByBucket.keys()) if (s < oldest && s < this.closedUntilMs) oldest = s;
+      const set = this.seenByBucket.get(oldest);
+      const first = set?.values().next();
+      if (set && first && !first.done) {
+        set.delete(first.value);
+        this.seen.delete(first.value);
+        if (set.size === 0) this.seenByBucket.delete(oldest);
       }
     }
   }
 
   private forgetBefore(time: number): void {
-    for (const [id, start] of this.seen) {
-      if (start < time) this.seen.delete(id);
+    for (const [start, set] of this.seenByBucket) {
+      if (start >= time) continue;
+      for (const id of set) this.seen.delete(id);
+      this.seenByBucket.delete(start);
     }
   }
 }

@@ -256,6 +256,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   function reoptimize(rt: PortfolioRuntime): { outcome: ReoptimizeOutcome; version: number; summary: string } {
+    if (!Number.isFinite(rt.buckets.watermark)) {
+      // No event seen yet: there is no period to decide for.
+      return { outcome: 'learning', version: rt.allocation.version, summary: 'no data yet: nothing to decide' };
+    }
     const started = performance.now();
     rt.rounds++;
     // The draw is seeded by the data cut-off, so a replay after a restart explores alike; right
@@ -286,8 +290,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // reproduces the same version for the same cut-off, and later decisions always rank higher.
       const cutoff = Number.isFinite(rt.buckets.closedUntil) ? Math.floor(rt.buckets.closedUntil / 1000) : 0;
       const next = { ...decision.allocation, version: Math.max(cutoff, previous.version + 1) };
+      const events = toEvents(rt, previous, next);
       rt.allocation = next;
-      outbox.reallocations.push(toEvents(rt, previous, next));
+      outbox.reallocations.push(events);
       rt.notes = [];
     } else {
       rt.allocation = decision.allocation;
@@ -509,9 +514,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       runtimes.set(id, rt);
       outbox.touched.delete(id);
+      const kept = outbox.reallocations.filter((events) => events[0]?.portfolioId !== id);
+      outbox.reallocations.splice(0, outbox.reallocations.length, ...kept);
       outbox.decided.delete(id);
       // A snapshot taken under another configuration version meets the current one now.
-      if (d && d.configVersion !== current.version) adopt(rt, current.config, current.version);
+      if (d && d.configVersion !== current.version) {
+        // The snapshot was taken under another configuration: compare with its channels.
+        const snapshotChannels = Object.keys(d.allocation.budgets);
+        adopt(rt, current.config, current.version, snapshotChannels);
+      }
     },
     applyConfig(portfolio, version) {
       const entry = configs.get(portfolio.id);
@@ -543,13 +554,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 
   /** Moves a portfolio to a new configuration, keeping what still applies. */
-  function adopt(rt: PortfolioRuntime, portfolio: PortfolioConfig, version: number): string {
-    const before = rt.config.channels.map((c) => c.id).join('\u0000');
+  function adopt(rt: PortfolioRuntime, portfolio: PortfolioConfig, version: number, previousChannels?: readonly string[]): string {
+    const before = (previousChannels ?? rt.config.channels.map((c) => c.id)).join('\u0000');
     const after = portfolio.channels.map((c) => c.id).join('\u0000');
     rt.config = portfolio;
     rt.configVersion = version;
     outbox.decided.add(portfolio.id);
-    if (before === after) return 'model and allocation kept';
+    if (before === after) {
+      // Nothing decided yet: the initial split follows the new budget and bounds.
+      if (rt.allocation.status === 'initial') rt.allocation = { ...initialAllocation(portfolio), version: rt.allocation.version };
+      return 'model and allocation kept';
+    }
     // Another channel set is another model: start learning afresh from the new initial split,
     // but keep the version line so the next reallocation still ranks above the last one.
     rt.model = null;

@@ -50,8 +50,13 @@ export function explainReallocation(input: ReasonInput): { summary: string; perC
       perChannel[id] = `cut ${id} ${pct(from, to)} (${money(from)} → ${money(to)}): marginal ROI ${mine}${vs}${limits(id, input.binding)}${tail}`;
     }
   }
+  const cut = input.channels.reduce((s, id) => s + Math.max(0, -delta(id)), 0);
   let summary: string;
-  if (moved < minMove || gainer === undefined || loser === undefined) {
+  if (moved < minMove && cut >= minMove && loser !== undefined) {
+    // Nothing rose: spend went down as a whole (a budget cut, a ROAS floor).
+    const share = Math.round((cut / Math.max(input.budget, cut)) * 1000) / 10;
+    summary = `cut ${share}% of the spend, most from ${loser} (marginal ROI ${roi(input.marginalBefore[loser] ?? NaN)})${tail}`;
+  } else if (moved < minMove || gainer === undefined || loser === undefined) {
     summary = `no change: marginal returns are already balanced${tail}`;
   } else {
     const share = Math.round((moved / input.budget) * 1000) / 10;

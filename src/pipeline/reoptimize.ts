@@ -10,6 +10,7 @@ import { forecastRevenue, isFitted, modelCurves, sampleCurves } from '../model/o
 import type { OnlineModelState } from '../model/online/types.ts';
 import { allocateBudget } from '../optimizer/allocate.ts';
 import type { Random } from '../random.ts';
+import { isSpendflowError } from '../errors.ts';
 import { projectOntoBudget } from '../optimizer/bounds.ts';
 import { channelBounds, roundToCents, type GuardrailKind, type PortfolioAllocation } from './allocation-state.ts';
 import { explainReallocation } from './reason.ts';
@@ -149,7 +150,7 @@ export function decideReallocation(input: DecisionInput): Decision {
       outcome: publish ? 'published' : outcome,
       allocation: {
         ...current,
-        ...(publish || current.status === 'initial' ? timing : {}),
+        ...(publish || current.status === 'initial' || current.version === 0 ? timing : {}),
         status,
         expectedRevenue: before.perChannel,
         marginalRoi: before.marginal,
@@ -165,10 +166,17 @@ export function decideReallocation(input: DecisionInput): Decision {
   };
 
   if (input.paused != null) {
-    return keep('paused', `paused (${input.paused}): holding the last allocation; the model keeps learning`, ['paused'], 'paused');
+    // Nothing goes out while paused, so the allocation kept is the one platforms hold: a budget
+    // cut meanwhile is applied (and published) at the first decision after the resume.
+    const why = `paused (${input.paused}): holding the last allocation; the model keeps learning`;
+    return {
+      outcome: 'paused',
+      allocation: { ...input.current, status: input.current.status === 'initial' ? 'initial' : 'paused', summary: why, reasons: Object.fromEntries(ids.map((id) => [id, why])), guardrails: ['paused'] },
+      explored: false,
+    };
   }
   if (input.bucketsSeen < config.model.minBuckets) {
-    const first = current.status === 'initial';
+    const first = current.status === 'initial' || current.version === 0;
     const why = `learning phase: holding the initial allocation (${input.bucketsSeen} of ${config.model.minBuckets} buckets seen)`;
     // The first decision publishes the initial allocation, so platforms know where they stand
     // (unless enough buckets close at once to skip the learning phase altogether).
@@ -190,7 +198,9 @@ export function decideReallocation(input: DecisionInput): Decision {
   // money again. Such a channel gets no band; instead it may rise by maxChange of an even share.
   const rampCap = portfolio.maxChange * (portfolio.budget / portfolio.channels.length);
   const objective = portfolio.objective ?? { type: 'revenue' as const };
-  const result = allocateBudget(
+  let result: ReturnType<typeof allocateBudget>;
+  try {
+    result = allocateBudget(
     {
       budget: portfolio.budget,
       maxChange: portfolio.maxChange,
@@ -215,7 +225,14 @@ export function decideReallocation(input: DecisionInput): Decision {
       seed: config.optimizer.seed * 1_000_003 + input.round,
       relaxMaxChange: true,
     },
-  );
+    );
+  } catch (err) {
+    // No allocation meets the constraints under this model (typically a ROAS floor it cannot
+    // reach inside the max-change band): hold rather than act, and say which.
+    if (!(isSpendflowError(err) && err.code === 'PROBLEM_INFEASIBLE')) throw err;
+    const kinds: GuardrailKind[] = portfolio.minRoas != null ? ['min_roas'] : ['bounds'];
+    return keep('held', `holding the last allocation: no allocation meets the constraints under the model (${err.message})`, kinds, 'held');
+  }
   // The cents rounding leaves over go where they keep every channel inside its max-change band.
   const band = Object.fromEntries(ids.map((id) => {
     const now = current.budgets[id] ?? 0;
