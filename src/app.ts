@@ -83,21 +83,22 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
   let kafka: KafkaClient | null = null;
   let stream: ExactlyOnceSource | null = null;
   let local: { source: InProcessSource; publisher: InProcessPublisher; store: LocalStateStore; tracker: StateTracker } | null = null;
+  if (embedded) bus = new InProcessBus();
+  const inProcess = bus ? new InProcessPublisher(bus, config.kafka.topics) : null;
   // Kafka mode: portfolios become live when their partition is assigned and restored.
   const pipeline: Pipeline = createPipeline({
     config,
     signals,
+    ...(inProcess ? { allocations: inProcess, deadLetters: inProcess } : {}),
     log: log.child({ component: 'pipeline' }),
     incrementalIds: true,
     ...(embedded ? {} : { activate: () => false, partitionOf: (id: string) => stream!.partitionOf(id) }),
   });
   let store: ControlStore;
-  if (embedded) {
-    bus = new InProcessBus();
-    const publisher = new InProcessPublisher(bus, config.kafka.topics);
+  if (bus && inProcess) {
     local = {
       source: new InProcessSource(bus, config.kafka.topics, log.child({ component: 'source' })),
-      publisher,
+      publisher: inProcess,
       store: new LocalStateStore(config.state.dir),
       tracker: new StateTracker('local'),
     };
