@@ -174,13 +174,22 @@ export class PortfolioBuckets {
     return out;
   }
 
-  /** Replaces everything with a snapshot (`toState`) and the ids remembered with it. */
-  restore(state: BucketsState, ids: SeenIds): void {
+  /**
+   * Replaces everything with a snapshot (`toState`) and the ids remembered with it. With
+   * `restoredAt` (arrival clock), both streams count as just arrived: after an outage longer
+   * than the idle timeout, the saved arrival times would make both look idle, and the first
+   * stream to deliver its backlog would close every bucket ahead of the other's backlog.
+   */
+  restore(state: BucketsState, ids: SeenIds, restoredAt?: number): void {
     this.streamMax.spend = state.streamMax.spend ?? -Infinity;
     this.streamMax.sales = state.streamMax.sales ?? -Infinity;
     this.streamArrival.spend = state.streamArrival.spend ?? -Infinity;
     this.streamArrival.sales = state.streamArrival.sales ?? -Infinity;
     this.firstArrival = state.firstArrival ?? Infinity;
+    if (restoredAt !== undefined) {
+      for (const kind of KINDS) if (this.streamArrival[kind] !== -Infinity) this.streamArrival[kind] = Math.max(this.streamArrival[kind], restoredAt);
+      if (this.firstArrival !== Infinity) this.firstArrival = Math.max(this.firstArrival, restoredAt);
+    }
     this.watermarkMs = state.watermark ?? -Infinity;
     this.closedUntilMs = state.closedUntil ?? -Infinity;
     this.open.clear();

@@ -502,7 +502,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     restore(id, snapshot) {
       const current = known(id);
       const rt = freshRuntime(current.config, current.version, current.paused);
-      if (snapshot?.ingest) rt.buckets.restore(snapshot.ingest, snapshot.ids);
+      if (snapshot?.ingest) rt.buckets.restore(snapshot.ingest, snapshot.ids, now());
       const d = snapshot?.decision;
       if (d) {
         rt.model = d.model;

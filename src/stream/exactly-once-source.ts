@@ -136,6 +136,9 @@ export class ExactlyOnceSource {
       allowAutoTopicCreation: false,
       partitionAssigners: [coPartitionAssigner],
       readUncommitted: false,
+      // A killed member holds its partitions until its session expires: keep that short.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
       retry: { retries: 8, initialRetryTime: 300 },
     });
     this.consumer = consumer;
