@@ -26,8 +26,10 @@ export function createKafkaClient(config: Config['kafka'], log: Logger, clientSu
       ({ level, log: entry }) => {
         const { message, ...rest } = entry;
         const kafkaLog = log.child({ component: 'kafkajs' });
-        // Transient coordinator errors while a broker starts are retried by kafkajs; keep them at debug.
-        const noisy = typeof rest['error'] === 'string' && /coordinator (is loading|is not available)/i.test(rest['error']);
+        // Transient errors kafkajs retries by itself: a coordinator loading while a broker starts,
+        // a transaction's partitions being added while the previous add is still in flight.
+        const text = `${String(message)} ${typeof rest['error'] === 'string' ? rest['error'] : ''}`;
+        const noisy = /coordinator (is loading|is not available)|concurrent (operation|transactions)/i.test(text);
         kafkaLog[noisy ? 'debug' : (levelName[level] ?? 'info')](String(message), rest);
       },
   });
