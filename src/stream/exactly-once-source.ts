@@ -35,6 +35,35 @@ const { Partitioners } = kafkajs;
 /** Processing time after which a batch's transaction is cut and committed (see processAndCommit). */
 const MAX_WORK_MS = 50;
 
+/** Largest payload of one produce request inside a transaction (below the 1 MB broker default). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+type OutMessage = { key: string | null; value: string | null; headers?: Record<string, string>; partition?: number };
+
+/** Splits a transaction's messages into produce requests of at most MAX_REQUEST_BYTES each. */
+export function requestsOf(byTopic: ReadonlyMap<string, readonly OutMessage[]>, maxBytes = MAX_REQUEST_BYTES): { topic: string; messages: OutMessage[] }[][] {
+  const requests: { topic: string; messages: OutMessage[] }[][] = [];
+  let current = new Map<string, OutMessage[]>();
+  let size = 0;
+  const flush = () => {
+    if (current.size > 0) requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    current = new Map();
+    size = 0;
+  };
+  for (const [topic, messages] of byTopic) {
+    for (const m of messages) {
+      const bytes = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+      if (size > 0 && size + bytes > maxBytes) flush();
+      let list = current.get(topic);
+      if (!list) current.set(topic, (list = []));
+      list.push(m);
+      size += bytes;
+    }
+  }
+  flush();
+  return requests;
+}
+
 interface Lane {
   readonly partition: number;
   producer: Producer | null;
@@ -162,7 +191,14 @@ export class ExactlyOnceSource {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.spend, topics.sales], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions are independent (each has its lane and producer): while one waits for its
+      // commit, another processes. Processing itself is synchronous, so outboxes never mix.
+      partitionsConsumedConcurrently: Math.max(1, Math.min(this.partitionCount, 4)),
+      eachBatch: (payload) => this.onBatch(payload),
+    });
   }
 
   private async restartConsumer(): Promise<void> {
@@ -234,6 +270,9 @@ export class ExactlyOnceSource {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: config.kafka.transactionTimeoutMs,
+      // The broker answers CONCURRENT_TRANSACTIONS while the previous commit completes; kafkajs's
+      // default first retry (300 ms) would then set every commit's pace.
+      retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 12 },
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
@@ -402,9 +441,9 @@ export class ExactlyOnceSource {
     if (records === 0 && offsets === null) return;
     const txn = await producer.transaction();
     try {
-      if (byTopic.size > 0) {
-        await txn.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      }
+      // In requests of at most MAX_REQUEST_BYTES: many portfolios' decisions (a model is tens to
+      // hundreds of kB) would exceed the broker's message.max.bytes (1 MB) as one record batch.
+      for (const request of requestsOf(byTopic)) await txn.sendBatch({ acks: -1, topicMessages: request });
       if (offsets) await txn.sendOffsets({ consumerGroupId: config.kafka.groupId, topics: offsets });
       await txn.commit();
     } catch (err) {

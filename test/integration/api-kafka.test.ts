@@ -13,7 +13,7 @@ import type { ReallocationEvent } from '../../src/events/types.ts';
 import { createLogger } from '../../src/log.ts';
 import type { MarketSimulator } from '../../src/sim/market.ts';
 import { builtInScenario } from '../../src/sim/scenarios.ts';
-import { collectTopics, deleteTopicsMatching, produceRaw, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
+import { collectTopics, deleteTopicsMatching, produceRaw, testTopics, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
 
 const brokers = inject('kafkaBrokers');
 const prefix = uniqueName('api');
@@ -37,14 +37,7 @@ beforeAll(async () => {
       kafka: {
         brokers: brokers.split(','),
         groupId: `${prefix}-group`,
-        topics: {
-          spend: `${prefix}.spend`,
-          sales: `${prefix}.sales`,
-          reallocationsPrefix: `${prefix}.reallocations.`,
-          dlq: `${prefix}.dlq`,
-          state: `${prefix}.state`,
-          control: `${prefix}.control`,
-        },
+        topics: testTopics(prefix),
       },
       simulator: { enabled: 'off' },
     },

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/loader.ts';
 import type { ReallocationEvent } from '../../src/events/types.ts';
-import { deleteTopicsMatching, uniqueName, waitFor } from '../support/kafka.ts';
+import { deleteTopicsMatching, testTopicsEnv, uniqueName, waitFor } from '../support/kafka.ts';
 import { listeningUrl, run, spendflow, type Running } from '../support/processes.ts';
 import { checkReallocations } from '../support/reallocations.ts';
 
@@ -14,10 +14,7 @@ const prefix = uniqueName('cli');
 const env = {
   SPENDFLOW_KAFKA_BROKERS: brokers,
   SPENDFLOW_KAFKA_GROUP_ID: `${prefix}-group`,
-  SPENDFLOW_KAFKA_TOPICS_SPEND: `${prefix}.spend`,
-  SPENDFLOW_KAFKA_TOPICS_SALES: `${prefix}.sales`,
-  SPENDFLOW_KAFKA_TOPICS_REALLOCATIONS_PREFIX: `${prefix}.reallocations.`,
-  SPENDFLOW_KAFKA_TOPICS_DLQ: `${prefix}.dlq`,
+  ...testTopicsEnv(prefix),
   SPENDFLOW_SERVICE_PORT: '0',
 };
 const running: Running[] = [];

@@ -19,7 +19,7 @@ import { seededRandom } from '../../src/random.ts';
 import { builtInScenario } from '../../src/sim/scenarios.ts';
 import { partitionFor } from '../../src/stream/partitioning.ts';
 import { hostileRecords, type HostileRecord } from '../support/hostile-events.ts';
-import { collectTopics, deleteTopicsMatching, testKafka, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
+import { collectTopics, deleteTopicsMatching, testKafka, testTopics, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
 import { checkReallocations } from '../support/reallocations.ts';
 
 const { Partitioners } = kafkajs;
@@ -96,14 +96,7 @@ beforeAll(async () => {
         brokers: brokers.split(','),
         groupId: `${prefix}-group`,
         partitions: PARTITIONS,
-        topics: {
-          spend: `${prefix}.spend`,
-          sales: `${prefix}.sales`,
-          reallocationsPrefix: `${prefix}.reallocations.`,
-          dlq: `${prefix}.dlq`,
-          state: `${prefix}.state`,
-          control: `${prefix}.control`,
-        },
+        topics: testTopics(prefix),
       },
       simulator: { enabled: 'off' },
     },

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/types.ts';
 import type { DeadLetter, ReallocationEvent } from '../../src/events/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { builtInScenario } from '../../src/sim/scenarios.ts';
-import { collectTopics, deleteTopicsMatching, produceRaw, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
+import { collectTopics, deleteTopicsMatching, produceRaw, testTopics, uniqueName, waitFor, type ReadRecord } from '../support/kafka.ts';
 import { checkReallocations } from '../support/reallocations.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -29,7 +29,7 @@ beforeAll(async () => {
       kafka: {
         brokers: brokers.split(','),
         groupId: `${prefix}-group`,
-        topics: { spend: `${prefix}.spend`, sales: `${prefix}.sales`, reallocationsPrefix: `${prefix}.reallocations.`, dlq: `${prefix}.dlq` },
+        topics: testTopics(prefix),
       },
       simulator: { enabled: 'off' },
     },

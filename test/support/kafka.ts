@@ -8,6 +8,34 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * Every topic spendflow uses, under a test's own prefix. State and control too: they are keyed
+ * by portfolio id, so two tests sharing them would restore each other's portfolios.
+ */
+export function testTopics(prefix: string) {
+  return {
+    spend: `${prefix}.spend`,
+    sales: `${prefix}.sales`,
+    reallocationsPrefix: `${prefix}.reallocations.`,
+    dlq: `${prefix}.dlq`,
+    state: `${prefix}.state`,
+    control: `${prefix}.control`,
+  };
+}
+
+/** The same, as SPENDFLOW_* environment variables for a spawned service. */
+export function testTopicsEnv(prefix: string): Record<string, string> {
+  const t = testTopics(prefix);
+  return {
+    SPENDFLOW_KAFKA_TOPICS_SPEND: t.spend,
+    SPENDFLOW_KAFKA_TOPICS_SALES: t.sales,
+    SPENDFLOW_KAFKA_TOPICS_REALLOCATIONS_PREFIX: t.reallocationsPrefix,
+    SPENDFLOW_KAFKA_TOPICS_DLQ: t.dlq,
+    SPENDFLOW_KAFKA_TOPICS_STATE: t.state,
+    SPENDFLOW_KAFKA_TOPICS_CONTROL: t.control,
+  };
+}
+
 export function testKafka(brokers: string, clientId = uniqueName('test')) {
   return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }

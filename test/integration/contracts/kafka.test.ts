@@ -6,7 +6,7 @@ import { KafkaSource } from '../../../src/ingest/kafka-source.ts';
 import { createLogger } from '../../../src/log.ts';
 import { KafkaPublisher } from '../../../src/publish/kafka-publisher.ts';
 import { describeAllocationSinkContract, describeEventSourceContract, type Written } from '../../support/contracts.ts';
-import { collectTopics, deleteTopicsMatching, produceRaw, uniqueName } from '../../support/kafka.ts';
+import { collectTopics, deleteTopicsMatching, produceRaw, testTopics, uniqueName } from '../../support/kafka.ts';
 
 const brokers = inject('kafkaBrokers');
 const log = createLogger('silent');
@@ -20,7 +20,7 @@ function isolatedConfig(): Config {
       kafka: {
         brokers: brokers.split(','),
         groupId: `${prefix}-group`,
-        topics: { spend: `${prefix}.spend`, sales: `${prefix}.sales`, reallocationsPrefix: `${prefix}.reallocations.`, dlq: `${prefix}.dlq` },
+        topics: testTopics(prefix),
       },
     },
   });
