@@ -77,7 +77,16 @@ export class KafkaControlStore implements ControlStore {
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
     if (pending.size === 0) caughtUp();
     // Each instance follows the whole topic: a group of its own, never committed.
-    const consumer = this.client.consumer({ groupId: `${this.config.groupId}.control.${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    // A short session: after a broker restart its old membership would otherwise hold the
+    // rejoin (and every control change) back for kafkajs's default 30 s.
+    const consumer = this.client.consumer({
+      groupId: `${this.config.groupId}.control.${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_500,
+      retry: { retries: 8, initialRetryTime: 300 },
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
