@@ -65,6 +65,8 @@ export function parseControlRecord(raw: string): { record: ControlRecord } | { p
   };
 }
 
+const recordKey = (r: ControlRecord) => `${r.id}\u0000${r.version}\u0000${r.updatedAt}`;
+
 export interface ControlPlaneDeps {
   readonly config: Config;
   readonly pipeline: Pipeline;
@@ -90,6 +92,8 @@ export class LiveControlPlane implements ControlPlane {
   private readonly entries = new Map<string, Entry>();
   /** Serialises changes, so versions are assigned one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Records this instance wrote: when the follower reads them back, `accept` already applies them. */
+  private readonly written = new Set<string>();
 
   constructor(private readonly deps: ControlPlaneDeps) {
     for (const p of deps.config.portfolios) {
@@ -101,6 +105,8 @@ export class LiveControlPlane implements ControlPlane {
   async start(): Promise<void> {
     for (const record of await this.deps.store.load()) this.adopt(record, 'control-topic');
     this.deps.store.onRecord((record) => {
+      const key = recordKey(record);
+      if (this.written.delete(key)) return;
       if (this.adopt(record, 'control-topic')) void this.settle(record.id, null).catch(() => {});
     });
   }
@@ -153,7 +159,13 @@ export class LiveControlPlane implements ControlPlane {
       updatedAt: new Date((this.deps.now ?? Date.now)()).toISOString(),
       ...next,
     };
-    await this.deps.store.write(record);
+    this.written.add(recordKey(record));
+    try {
+      await this.deps.store.write(record);
+    } catch (err) {
+      this.written.delete(recordKey(record));
+      throw err;
+    }
     this.adopt(record, 'api');
     await this.settle(id, previous?.config ?? null);
     return this.get(id)!;
