@@ -478,9 +478,11 @@ describe('exactly-once on a real broker', () => {
         expect(lastRecord.version).toBe(versions.get(p.id)!.at(-1));
       }
 
-      // 4. The crashes hit processing instances as planned, and every instance that came up after
-      // one restored the portfolios from the state topic and published from there.
-      expect(kills.filter((x) => x.processing).map((x) => x.k), describeAll()).toEqual([...processing]);
+      // 4. The crashes hit processing instances as planned (at least those; later kills may land
+      // on a processing instance too when a restart recovers quickly), and every instance that
+      // came up after one restored the portfolios from the state topic and published from there.
+      const hit = kills.filter((x) => x.processing).map((x) => x.k);
+      for (const k of processing) expect(hit, describeAll()).toContain(k);
       // Each restore of partition p after the first run finds every configured portfolio of p in the state topic.
       const onPartition = (p: number) => config.portfolios.filter((x) => partitionFor(x.id, config.kafka.partitions) === p).length;
       for (const inc of incarnations.slice(1)) {
