@@ -11,6 +11,7 @@ import { buildServer } from './api/server.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
 import { createKafkaClient, ensureTopics, spendflowTopics, type KafkaClient } from './bus/kafka-client.ts';
 import { isEmbedded, simulatorEnabled } from './config/loader.ts';
+import { parseSimulatorStart } from './config/schema.ts';
 import type { Config } from './config/types.ts';
 import { InProcessSource } from './ingest/in-process-source.ts';
 import type { Logger } from './log.ts';
@@ -29,7 +30,8 @@ import { MarketSimulator } from './sim/market.ts';
 import type { SimScenario } from './sim/scenario.ts';
 import { resolveScenario } from './sim/scenarios.ts';
 import { inProcessTransport, kafkaTransport } from './sim/transports.ts';
-import { registerPipelineMetrics } from './telemetry/metrics.ts';
+import { startHistory, type History } from './telemetry/history.ts';
+import { registerHistoryMetrics, registerPipelineMetrics } from './telemetry/metrics.ts';
 
 export interface App {
   readonly config: Config;
@@ -49,7 +51,10 @@ export interface App {
 
 export function simulationStart(config: Config, wallNow: number): number {
   const bucketMs = config.ingest.bucketMinutes * 60_000;
-  return config.simulator.start !== null ? Date.parse(config.simulator.start) : Math.floor(wallNow / bucketMs) * bucketMs;
+  const start = config.simulator.start;
+  // An exact date-time is kept as given; "now" and relative starts snap to a bucket boundary.
+  if (start !== null && !start.startsWith('-')) return Date.parse(start);
+  return Math.floor((start === null ? wallNow : parseSimulatorStart(start, wallNow)) / bucketMs) * bucketMs;
 }
 
 /** The named scenario if it fits the configured portfolios, else ground truth generated for them. */
@@ -77,7 +82,8 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
   const embedded = isEmbedded(config);
   const signals = new SignalBus();
   const registry = new Registry();
-  registerPipelineMetrics(registry, signals);
+  registerPipelineMetrics(registry, signals, { portfolios: config.metrics.portfolios });
+  const historyStats = registerHistoryMetrics(registry);
 
   let bus: InProcessBus | null = null;
   let kafka: KafkaClient | null = null;
@@ -151,6 +157,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
   });
 
   let simulation: LiveSimulation | null = null;
+  let history: History | null = null;
   return {
     config,
     mode: embedded ? 'embedded' : 'kafka',
@@ -165,6 +172,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         const created = await ensureTopics(kafka, spendflowTopics(config), config.kafka);
         if (created.length > 0) log.info('created topics', { topics: created });
       }
+      history = startHistory({ config, signals, stats: historyStats, portfolio: (id) => pipeline.portfolio(id), log: log.child({ component: 'history' }) });
       await control.start();
       if (local) {
         const restoredAt = performance.now();
@@ -226,6 +234,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         await local.publisher.close();
       }
       await stream?.stop();
+      await history?.stop();
       await store.close();
       await server.close();
     },

@@ -18,9 +18,11 @@ import { allocationRoutes } from './routes/allocation.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { controlRoutes } from './routes/control.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { modelRoutes } from './routes/model.ts';
 import { openApiRoutes } from './routes/openapi-doc.ts';
 import { portfolioRoutes } from './routes/portfolios.ts';
+import { statusPageRoutes } from './routes/status-page.ts';
 
 export interface ServerDeps {
   readonly registry: Registry;
@@ -68,7 +70,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(portfolioRoutes, deps);
   app.register(allocationRoutes, deps);
   app.register(modelRoutes, deps);
+  app.register(historyRoutes, deps);
   app.register(analysisRoutes, deps);
   app.register(controlRoutes, deps);
+  app.register(statusPageRoutes);
   return app;
 }

@@ -59,6 +59,7 @@ export const TOPIC = /^[A-Za-z0-9._-]+$/;
 export const PLATFORM = TOPIC;
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const RELATIVE_START = /^-(\d+)(m|h|d)$/;
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
 const hostPort: KeyRule = {
@@ -71,15 +72,40 @@ const hostPort: KeyRule = {
   },
 };
 
-const isoDateTime: KeyRule = {
-  describe: 'ISO-8601 date-time with a zone',
+const simulatorStart: KeyRule = {
+  describe: 'ISO-8601 date-time with a zone, or -<n>m|h|d before the wall clock at start',
   check(value) {
+    if (RELATIVE_START.test(value)) return undefined;
     if (!ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
-      return `must be an ISO-8601 date-time with a zone, e.g. 2026-01-05T00:00:00Z (got "${value}")`;
+      return `must be an ISO-8601 date-time with a zone (e.g. 2026-01-05T00:00:00Z) or a time before now such as -7d, -12h, -90m (got "${value}")`;
     }
     return undefined;
   },
 };
+
+/** `simulator.start` as epoch ms: an ISO date-time, or `-7d`/`-12h`/`-30m` before `wallNow`. */
+export function parseSimulatorStart(value: string, wallNow: number): number {
+  const m = RELATIVE_START.exec(value);
+  if (!m) return Date.parse(value);
+  const unit = m[2] === 'd' ? 86_400_000 : m[2] === 'h' ? 3_600_000 : 60_000;
+  return wallNow - Number(m[1]) * unit;
+}
+
+const httpUrl: KeyRule = {
+  describe: 'http(s) URL',
+  check(value) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return `"${value}" is not a URL (e.g. http://127.0.0.1:8086)`;
+    }
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : `"${value}" must use http or https`;
+  },
+};
+
+const INFLUX_NAME = /^[A-Za-z0-9_-]+$/;
+const INFLUX_DURATION = /^(INF|(\d+(w|d|h|m))+)$/;
 
 /** `ingest.bucketMinutes` → `SPENDFLOW_INGEST_BUCKET_MINUTES`. */
 export function envVarName(path: string): string {
@@ -284,8 +310,56 @@ export const CONFIG_KEYS = [
     doc: 'Simulated minutes between two batches of generated events.',
   }),
   key('simulator.start', {
-    kind: 'string', default: null, nullable: true, rule: isoDateTime,
-    doc: 'Simulated time the run starts at, as ISO-8601 with a zone (e.g. 2026-01-05T00:00:00Z). null starts at the current hour.',
+    kind: 'string', default: null, nullable: true, rule: simulatorStart,
+    doc: 'Simulated time the run starts at: ISO-8601 with a zone (e.g. 2026-01-05T00:00:00Z), or a time before the wall clock at start such as -7d, -12h or -90m (a demo whose history should fill a board\'s last days). null starts at the current bucket.',
+  }),
+  key('metrics.portfolios', {
+    kind: 'string-list', default: [], pattern: IDENTIFIER,
+    doc: 'Portfolio ids that get per-portfolio and per-channel gauges (budget, expected revenue, gap, marginal ROI) on /metrics. Empty by default, so label sets stay bounded however many portfolios run; list the few an operator watches. In the environment variable, separate ids with commas.',
+  }),
+  key('influx.url', {
+    kind: 'string', default: null, nullable: true, rule: httpUrl,
+    doc: 'InfluxDB v1 HTTP API to write history to (allocations, observed and predicted revenue, model estimates), e.g. http://127.0.0.1:8086. Works with InfluxDB 1.x and the v1-compatible API of 2.x and 3.x. null writes no history.',
+  }),
+  key('influx.database', {
+    kind: 'string', default: 'spendflow', pattern: INFLUX_NAME,
+    doc: 'Database the history goes to; created at start when missing.',
+  }),
+  key('influx.retentionPolicy', {
+    kind: 'string', default: 'spendflow', pattern: INFLUX_NAME,
+    doc: 'Retention policy the points are written to; created when missing (as the database\'s default policy when the database is new).',
+  }),
+  key('influx.retentionDuration', {
+    kind: 'string', default: '30d', pattern: INFLUX_DURATION,
+    doc: 'How long the retention policy keeps points when spendflow creates it, as an InfluxQL duration (30d, 12w, INF). An existing policy is left as it is.',
+  }),
+  key('influx.username', {
+    kind: 'string', default: null, nullable: true,
+    doc: 'InfluxDB user; null for none. For 2.x and 3.x v1 compatibility, a user mapped to a token.',
+  }),
+  key('influx.password', {
+    kind: 'string', default: null, nullable: true,
+    doc: 'InfluxDB password (or token). Never logged.',
+  }),
+  key('influx.batchSize', {
+    kind: 'integer', default: 500, min: 1, max: 100_000,
+    doc: 'Points per write request; a full batch is written without waiting for the flush interval.',
+  }),
+  key('influx.flushIntervalMs', {
+    kind: 'integer', default: 1000, min: 10,
+    doc: 'Longest a point waits in the buffer before it is written.',
+  }),
+  key('influx.maxBufferPoints', {
+    kind: 'integer', default: 50_000, min: 1,
+    doc: 'Points held while InfluxDB is slow or down. When full, the oldest points are dropped and counted in spendflow_influx_points_dropped_total; the pipeline never waits for InfluxDB.',
+  }),
+  key('influx.maxRetries', {
+    kind: 'integer', default: 5, min: 0,
+    doc: 'Retries of a failed write, with exponential backoff from 250 ms up to 30 s. A batch whose retries run out is dropped (counted); a write InfluxDB refuses as malformed (HTTP 400) is dropped at once.',
+  }),
+  key('influx.timeoutMs', {
+    kind: 'integer', default: 5000, min: 100,
+    doc: 'Timeout of one request to InfluxDB.',
   }),
 ] as const;
 
@@ -307,6 +381,8 @@ export const SECTIONS: readonly { readonly name: string; readonly title: string;
   { name: 'model', title: 'model', doc: 'The per-channel response curves fitted from spend and sales.' },
   { name: 'optimizer', title: 'optimizer', doc: 'The search for the allocation that maximises expected revenue.' },
   { name: 'simulator', title: 'simulator', doc: 'Synthetic event generator for demos and tests.' },
+  { name: 'metrics', title: 'metrics', doc: 'What /metrics exports beyond the bounded default set.' },
+  { name: 'influx', title: 'influx', doc: 'History in InfluxDB for the Grafana boards. Off unless `url` is set.' },
 ];
 
 /** Docs of the fields of one structured entry (a portfolio or one of its channels). */

@@ -139,8 +139,27 @@ export interface Config {
     /** Simulated seconds per wall-clock second. */
     readonly speed: number;
     readonly tickMinutes: number;
-    /** Simulated start time (ISO-8601); null = the current hour. */
+    /** Simulated start time: ISO-8601, or relative to the wall clock at start (`-7d`); null = the current bucket. */
     readonly start: string | null;
+  };
+  readonly metrics: {
+    /** Portfolios that get per-portfolio and per-channel gauges (bounded label sets). */
+    readonly portfolios: readonly string[];
+  };
+  readonly influx: {
+    /** Base URL of InfluxDB's v1 HTTP API; null writes no history. */
+    readonly url: string | null;
+    readonly database: string;
+    readonly retentionPolicy: string;
+    /** InfluxQL duration of the retention policy created when missing (e.g. 30d, INF). */
+    readonly retentionDuration: string;
+    readonly username: string | null;
+    readonly password: string | null;
+    readonly batchSize: number;
+    readonly flushIntervalMs: number;
+    readonly maxBufferPoints: number;
+    readonly maxRetries: number;
+    readonly timeoutMs: number;
   };
   readonly portfolios: readonly PortfolioConfig[];
 }

@@ -306,6 +306,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       solver: decision.allocation.solver,
       explored: decision.explored,
       durationSeconds: (performance.now() - started) / 1000,
+      allocation: rt.allocation,
+      budget: rt.config.budget,
     });
     return { outcome: decision.outcome, version: rt.allocation.version, summary: rt.allocation.summary };
   }
@@ -381,6 +383,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         deps.log?.warn('model update failed; holding the last allocation', { portfolioId: rt.config.id, bucketStart: bucket.start, problem: step.problem });
         continue;
       }
+      emit({ type: 'bucket.modelled', portfolioId: rt.config.id, bucketStart: bucket.start, model: step.state, rmse: step.report.rmse });
       for (const { event: change } of step.report.detected) {
         rt.notes.push(describeDrift(change));
         // Bounded: the latest few, and how many came before them.

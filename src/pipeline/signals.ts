@@ -3,7 +3,8 @@
  * the stages never call a metrics library themselves.
  */
 import type { DeadLetterReason, InputKind } from '../events/types.ts';
-import type { GuardrailKind } from './allocation-state.ts';
+import type { OnlineModelState } from '../model/online/types.ts';
+import type { GuardrailKind, PortfolioAllocation } from './allocation-state.ts';
 
 export type ConsumeResult = 'accepted' | 'duplicate' | 'invalid' | 'late';
 export type ReoptimizeOutcome = 'published' | 'unchanged' | 'learning' | 'held' | 'paused';
@@ -21,8 +22,19 @@ export type PipelineSignal =
       /** Optimised against a posterior draw (Thompson sampling) rather than the mean curves. */
       readonly explored: boolean;
       readonly durationSeconds: number;
+      /** The allocation as decided (the new version when published, else the one kept). */
+      readonly allocation: PortfolioAllocation;
+      /** The portfolio's budget for the period (before any cap or guardrail). */
+      readonly budget: number;
     }
   | { readonly type: 'model.updated'; readonly portfolioId: string; readonly ok: boolean; readonly durationSeconds: number; readonly rmse: number }
+  /**
+   * A closed bucket was absorbed into the model: `model` is the state after it (immutable), whose
+   * last window row is the bucket (src/model/online/history.ts reads it with its forecast).
+   */
+  | { readonly type: 'bucket.modelled'; readonly portfolioId: string; readonly bucketStart: number; readonly model: OnlineModelState; readonly rmse: number }
+  /** Records behind the high watermark on an assigned input partition; null when it is no longer assigned here. */
+  | { readonly type: 'consumer.lag'; readonly topic: string; readonly partition: number; readonly lag: number | null }
   | { readonly type: 'drift.detected'; readonly portfolioId: string; readonly components: readonly string[] }
   | { readonly type: 'reallocation.published'; readonly portfolioId: string; readonly platform: string; readonly count: number }
   | { readonly type: 'guardrail.intervened'; readonly portfolioId: string; readonly kind: GuardrailKind }

@@ -26,6 +26,7 @@ import type { Outbox, Pipeline } from '../pipeline/pipeline.ts';
 import type { SignalBus } from '../pipeline/signals.ts';
 import { encodeDeadLetter, encodeReallocation } from '../publish/encode.ts';
 import { assignedPartitions, coPartitionAssigner, partitionFor } from './partitioning.ts';
+import { ConsumerLag } from './consumer-lag.ts';
 import { StateTracker } from './state-tracker.ts';
 import { encodeKey, encodeValue, snapshotsOf } from './state-records.ts';
 import { readCompacted } from './topic-reader.ts';
@@ -94,11 +95,13 @@ export class ExactlyOnceSource {
   private readonly lanes = new Map<number, Lane>();
   private readonly tracker: StateTracker;
   private readonly kindOf: Map<string, InputKind>;
+  private readonly lag: ConsumerLag;
 
   constructor(private readonly deps: ExactlyOnceDeps) {
     this.partitionCount = deps.config.kafka.partitions;
     this.tracker = new StateTracker(randomUUID());
     const t = deps.config.kafka.topics;
+    this.lag = new ConsumerLag({ client: deps.client, topics: [t.spend, t.sales], signals: deps.signals, log: deps.log });
     this.kindOf = new Map([
       [t.spend, 'spend'],
       [t.sales, 'sales'],
@@ -134,6 +137,7 @@ export class ExactlyOnceSource {
   async start(): Promise<void> {
     await this.checkPartitions();
     await this.startConsumer();
+    this.lag.start();
   }
 
   /** Spend, sales and state must have the same partition count: partition p of each belongs together. */
@@ -239,6 +243,7 @@ export class ExactlyOnceSource {
   /** Drops a partition's portfolios from memory; its producer goes (another instance owns it now). */
   private release(lane: Lane): void {
     lane.restored = false;
+    this.lag.released(lane.partition);
     for (const id of this.deps.portfolioIds()) {
       if (this.partitionOf(id) === lane.partition) {
         this.deps.pipeline.drop(id);
@@ -325,6 +330,7 @@ export class ExactlyOnceSource {
     pipeline.takeOutbox();
     lane.committed = await this.committedOffsets(p);
     for (const [topic, offset] of lane.committed) this.consumer?.seek({ topic, partition: p, offset: offset.toString() });
+    this.lag.resumed(p, lane.committed);
     lane.restored = true;
     const durationSeconds = (performance.now() - started) / 1000;
     signals.emit({ type: 'state.restored', partition: p, portfolios: restored, durationSeconds });
@@ -376,6 +382,7 @@ export class ExactlyOnceSource {
         lane.committed?.delete(batch.topic);
         try {
           await this.processAndCommit(lane, batch.topic, messages, (offset) => resolveOffset(offset));
+          this.lag.processed(batch.topic, lane.partition, BigInt(messages[messages.length - 1]!.offset) + 1n, batch.highWatermark);
           await heartbeat();
           return;
         } catch (err) {
@@ -486,6 +493,7 @@ export class ExactlyOnceSource {
   async stop(): Promise<void> {
     this.stopping = true;
     this.ready = false;
+    this.lag.stop();
     await this.consumer?.disconnect().catch(() => {});
     this.consumer = null;
     for (const lane of this.lanes.values()) {

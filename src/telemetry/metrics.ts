@@ -3,10 +3,19 @@
  * Labels are bounded: event kind, result, reason, outcome and ad platform; no per-portfolio
  * labels. Every metric here is listed in docs/metrics.md.
  */
-import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { PipelineSignal, SignalBus } from '../pipeline/signals.ts';
+import type { HistoryStats } from './history-writer.ts';
+import { registerPortfolioGauges } from './portfolio-gauges.ts';
 
-export function registerPipelineMetrics(registry: Registry, signals: SignalBus, options: { processMetrics?: boolean } = {}): () => void {
+export interface PipelineMetricsOptions {
+  /** prom-client's default process and Node.js metrics (default true). */
+  readonly processMetrics?: boolean;
+  /** Portfolios that get per-portfolio and per-channel gauges (`metrics.portfolios`). */
+  readonly portfolios?: readonly string[];
+}
+
+export function registerPipelineMetrics(registry: Registry, signals: SignalBus, options: PipelineMetricsOptions = {}): () => void {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'spendflow_' });
   const registers = [registry];
   const consumed = new Counter({
@@ -98,6 +107,25 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
     registers,
   });
   const stateInvalid = new Counter({ name: 'spendflow_state_invalid_total', help: 'Stored state records that could not be read (that part of the portfolio started afresh).', registers });
+  const lag = new Gauge({
+    name: 'spendflow_consumer_lag_records',
+    help: 'Records between the last consumed offset and the high watermark, per assigned partition of the spend and sales topics (Kafka mode).',
+    labelNames: ['topic', 'partition'] as const,
+    registers,
+  });
+  const rmse = new Histogram({
+    name: 'spendflow_model_rmse_ratio',
+    help: 'Model loss after each update: weighted RMSE of the fit over the replay window, relative to the portfolio\'s typical bucket revenue.',
+    buckets: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2],
+    registers,
+  });
+  const gap = new Histogram({
+    name: 'spendflow_optimizer_gap_ratio',
+    help: 'Certified optimality gap, (bound − objective)/bound, of each optimized decision.',
+    buckets: [1e-6, 1e-5, 1e-4, 1e-3, 0.005, 0.01, 0.02, 0.05, 0.1],
+    registers,
+  });
+  const portfolioGauges = registerPortfolioGauges(registry, options.portfolios ?? []);
   // Zero-initialise the common series so dashboards and alerts see 0, not "no data".
   for (const kind of ['spend', 'sales']) for (const result of ['accepted', 'duplicate', 'invalid', 'late']) consumed.labels(kind, result).inc(0);
   for (const outcome of ['published', 'unchanged', 'learning', 'held', 'paused']) reoptimizations.labels(outcome).inc(0);
@@ -124,10 +152,19 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
         reoptimizations.labels(s.outcome).inc();
         duration.observe(s.durationSeconds);
         if (s.explored) explored.inc();
+        if ((s.outcome === 'published' || s.outcome === 'unchanged') && s.allocation.gap !== null && Number.isFinite(s.allocation.gap)) gap.observe(Math.max(0, s.allocation.gap));
+        portfolioGauges.decided(s.portfolioId, s.allocation, s.budget);
         break;
       case 'model.updated':
         modelUpdates.labels(s.ok ? 'ok' : 'failed').inc();
         modelDuration.observe(s.durationSeconds);
+        break;
+      case 'bucket.modelled':
+        if (Number.isFinite(s.rmse) && s.model.revenueScale > 0) rmse.observe(s.rmse / s.model.revenueScale);
+        break;
+      case 'consumer.lag':
+        if (s.lag === null) lag.remove(s.topic, String(s.partition));
+        else lag.labels(s.topic, String(s.partition)).set(s.lag);
         break;
       case 'drift.detected':
         drift.inc();
@@ -154,4 +191,26 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
         break;
     }
   });
+}
+
+/** The history writer's counters, registered whether or not InfluxDB is configured (so they read 0). */
+export function registerHistoryMetrics(registry: Registry): HistoryStats {
+  const registers = [registry];
+  const written = new Counter({ name: 'spendflow_influx_points_written_total', help: 'History points InfluxDB accepted.', registers });
+  const failures = new Counter({ name: 'spendflow_influx_write_failures_total', help: 'Failed InfluxDB requests (each is retried with backoff until influx.maxRetries).', registers });
+  const dropped = new Counter({
+    name: 'spendflow_influx_points_dropped_total',
+    help: 'History points never written, by reason (buffer_full, retries_exhausted, rejected, shutdown).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const buffer = new Gauge({ name: 'spendflow_influx_buffer_points', help: 'History points waiting to be written (bounded by influx.maxBufferPoints).', registers });
+  for (const reason of ['buffer_full', 'retries_exhausted', 'rejected', 'shutdown']) dropped.labels(reason).inc(0);
+  buffer.set(0);
+  return {
+    written: (n) => written.inc(n),
+    failed: () => failures.inc(),
+    dropped: (n, reason) => dropped.labels(reason).inc(n),
+    buffered: (n) => buffer.set(n),
+  };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { initialAllocation } from '../../../src/pipeline/pipeline.ts';
 import { feed, harness, type ErrorBody } from './api-harness.ts';
 
 describe('HTTP API: health, metrics, allocation, model', () => {
@@ -40,10 +41,11 @@ describe('HTTP API: health, metrics, allocation, model', () => {
   });
 
   it('GET /metrics exposes the pipeline counters in Prometheus text format', async () => {
-    const { app, signals } = harness();
+    const { app, signals, config } = harness();
+    const shop = config.portfolios.find((p) => p.id === 'demo-shop')!;
     signals.emit({ type: 'dead_letter.sent', reason: 'malformed_json' });
     signals.emit({ type: 'event.consumed', kind: 'spend', result: 'invalid' });
-    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01 });
+    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01, allocation: initialAllocation(shop), budget: shop.budget });
     signals.emit({ type: 'reallocation.published', portfolioId: 'demo-shop', platform: 'meta', count: 2 });
     const res = await app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
