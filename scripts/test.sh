@@ -10,16 +10,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Debian packages the tests need, installed when missing and we can (root with apt), otherwise we
-# say what to install: a JDK 17+ and Maven for the Kafka broker (Maven fetches its jars), and
-# docker-compose, which validates docker-compose.yml (`docker-compose config` needs no engine).
+# say what to install: a JDK 17+ and Maven for the Kafka broker (Maven fetches its jars),
+# docker-compose, which validates docker-compose.yml (`docker-compose config` needs no engine),
+# InfluxDB and Prometheus for the history and dashboard tests, and Chromium for the status page.
 missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+[ -x /usr/bin/influxd ] || missing+=(influxdb)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "installing ${missing[*]} from Debian's packages"
-    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
       || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
   else
     echo "the tests need ${missing[*]} (e.g. apt-get install ${missing[*]})"
@@ -57,7 +61,7 @@ run_vitest() { # label, report file, vitest args...
   passed=$((passed + p)); failed=$((failed + f))
 }
 run_vitest "unit and quality tests" .cache/results/unit.json
-run_vitest "integration tests (real Kafka)" .cache/results/integration.json -c vitest.integration.config.ts
+run_vitest "integration tests (real Kafka, InfluxDB, Prometheus, Chromium)" .cache/results/integration.json -c vitest.integration.config.ts
 
 echo
 echo "$passed passed, $failed failed"

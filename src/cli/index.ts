@@ -18,7 +18,7 @@ Usage:
   spendflow serve [--config FILE]...
       Run the pipeline and the HTTP API. With no Kafka brokers configured it runs embedded, on the
       in-process bus, with the market simulator as its source.
-  spendflow simulate [--stdout] [--hours N] [--scenario NAME|FILE] [--seed N] [--speed X]
+  spendflow simulate [--stdout] [--hours N] [--scenario NAME|FILE] [--seed N] [--speed X] [--quiet]
                      [--start ISO] [--brokers HOST:PORT,...] [--config FILE]...
       Run the market simulator. --stdout prints NDJSON records (no feedback); otherwise events go to
       Kafka and the simulator follows the reallocations spendflow publishes.

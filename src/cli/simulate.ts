@@ -12,6 +12,7 @@ import { kafkaTransport } from '../sim/transports.ts';
 import { loadServiceConfig } from './config-files.ts';
 import { parseArgs } from 'node:util';
 import type { CliIo } from './index.ts';
+import { Progress } from './progress.ts';
 
 function numberFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -33,6 +34,7 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
     start: { type: 'string' },
     brokers: { type: 'string' },
     config: { type: 'string', multiple: true },
+    quiet: { type: 'boolean', default: false },
   } });
   const overrides: Record<string, unknown> = {};
   const simulator: Record<string, unknown> = {};
@@ -48,13 +50,20 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
   const start = simulationStart(config, Date.now());
   const market = marketFor(config, values.scenario, start, log);
 
+  const tickMs = config.simulator.tickMinutes * 60_000;
+  const progress = new Progress(io, 'simulate', 'ticks', values.quiet);
+  const simulated = (tick: number) => `at ${new Date(start + tick * tickMs).toISOString().slice(0, 16)}Z`;
+
   if (values.stdout) {
     const ticks = tickCount(hours ?? 24, config.simulator.tickMinutes);
+    const every = Math.max(1, Math.floor(ticks / 200));
     for (let i = 0; i < ticks; i++) {
+      if (i % every === 0) progress.update(i, ticks, simulated(i));
       for (const record of market.simulator.step()) {
         if (!io.stdout.write(JSON.stringify(record) + '\n')) await once(io.stdout, 'drain');
       }
     }
+    progress.update(ticks, ticks, simulated(ticks));
     return 0;
   }
 
@@ -80,8 +89,17 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
   const stop = () => void run.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // With --hours the total is known: show how far the run is (until stopped, the log says it daily).
+  const total = hours === undefined ? null : tickCount(hours, config.simulator.tickMinutes);
+  const ticker = total === null ? null : setInterval(() => progress.update(Math.min(run.ticks(), total), total, simulated(run.ticks())), 500);
+  ticker?.unref();
   await run.done;
   await run.stop();
+  if (ticker) clearInterval(ticker);
+  if (total !== null) {
+    if (run.ticks() >= total) progress.update(total, total, simulated(total));
+    else progress.note(`stopped after ${run.ticks()} of ${total} ticks`);
+  }
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   log.info('simulation finished', { ticks: run.ticks() });

@@ -327,7 +327,7 @@ export const CONFIG_KEYS = [
   }),
   key('influx.retentionPolicy', {
     kind: 'string', default: 'spendflow', pattern: INFLUX_NAME,
-    doc: 'Retention policy the points are written to; created when missing (as the database\'s default policy when the database is new).',
+    doc: 'Retention policy the points are written to. When missing it is created as the database\'s default policy, which the Grafana boards read; an existing policy is used as it is.',
   }),
   key('influx.retentionDuration', {
     kind: 'string', default: '30d', pattern: INFLUX_DURATION,

@@ -49,12 +49,11 @@ export class InfluxTarget implements HistoryTarget {
     const { database, retentionPolicy, retentionDuration } = this.config;
     try {
       const names = await this.client.getDatabaseNames();
-      const created = !names.includes(database);
-      if (created) await this.client.createDatabase(database);
+      if (!names.includes(database)) await this.client.createDatabase(database);
       const policies = await this.client.showRetentionPolicies(database);
       if (!policies.some((p) => p.name === retentionPolicy)) {
-        // A new database gets ours as its default policy; an existing one keeps its default.
-        await this.client.createRetentionPolicy(retentionPolicy, { database, duration: retentionDuration, replication: 1, isDefault: created });
+        // Created as the default policy, so queries without a policy (the boards') read it.
+        await this.client.createRetentionPolicy(retentionPolicy, { database, duration: retentionDuration, replication: 1, isDefault: true });
       }
     } catch (err) {
       throw writeError(err, `preparing database ${database}`);

@@ -12,6 +12,7 @@ const V1 = [
   ['get', '/v1/portfolios/{id}/allocation'],
   ['get', '/v1/portfolios/{id}/explain'],
   ['get', '/v1/portfolios/{id}/model'],
+  ['get', '/v1/portfolios/{id}/history'],
   ['post', '/v1/portfolios/{id}/what-if'],
   ['get', '/v1/portfolios/{id}/frontier'],
   ['post', '/v1/portfolios/{id}/pause'],

@@ -41,6 +41,21 @@ describe('spendflow CLI', () => {
     expect(other.out).not.toBe(a.out);
   });
 
+  it('simulate --stdout reports progress on stderr as plain lines, keeps stdout pure NDJSON, and --quiet silences it', async () => {
+    const args = ['simulate', '--stdout', '--hours', '2', '--start', '2026-05-04T00:00:00Z'];
+    const res = await cli(args);
+    expect(res.code).toBe(0);
+    const progress = res.err.trim().split('\n').filter((l) => l.startsWith('simulate: '));
+    expect(progress[0]).toBe('simulate: 0% (0/24 ticks) at 2026-05-04T00:00Z');
+    expect(progress.at(-1)).toBe('simulate: 100% (24/24 ticks) at 2026-05-04T02:00Z');
+    expect(progress.length).toBeGreaterThanOrEqual(10);
+    expect(res.err).not.toContain('\r');
+    for (const line of res.out.trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const quiet = await cli([...args, '--quiet']);
+    expect(quiet.err.split('\n').filter((l) => l.startsWith('simulate: '))).toEqual([]);
+    expect(quiet.out).toBe(res.out);
+  });
+
   it('simulate without brokers or --stdout explains what to do', async () => {
     const res = await cli(['simulate', '--hours', '1']);
     expect(res.code).toBe(2);

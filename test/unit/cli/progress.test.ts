@@ -32,6 +32,22 @@ describe('Progress', () => {
     expect(written.at(-1)).toBe('\n');
   });
 
+  it('shows the time left on a terminal, extrapolated from the elapsed time', () => {
+    const { io: terminal, written } = io(true);
+    let now = 0;
+    const p = new Progress(terminal, 'simulate', 'ticks', false, () => now);
+    p.update(0, 10, 'start');
+    expect(written[0]).not.toContain('left');
+    now = 4_000;
+    p.update(2, 10, 'running');
+    expect(written[1]).toContain('16s left');
+    now = 200_000;
+    p.update(5, 10, 'running');
+    expect(written[2]).toContain('3m 20s left');
+    p.update(10, 10, 'done');
+    expect(written[3]).not.toContain('left');
+  });
+
   it('is silent when quiet, notes included', () => {
     const { io: plain, written } = io(false);
     const p = new Progress(plain, 'fit', 'steps', true);
