@@ -209,6 +209,7 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
         const transport: SimulationTransport = bus ? inProcessTransport(bus, config) : kafkaTransport(kafka!, config, platforms);
         try {
           simulation = await startLiveSimulation({
+            realTimeAfterCatchUp: config.simulator.realTimeAfterCatchUp,
             market,
             transport,
             speed: config.simulator.speed,

@@ -313,6 +313,10 @@ export const CONFIG_KEYS = [
     kind: 'string', default: null, nullable: true, rule: simulatorStart,
     doc: 'Simulated time the run starts at: ISO-8601 with a zone (e.g. 2026-01-05T00:00:00Z), or a time before the wall clock at start such as -7d, -12h or -90m (a demo whose history should fill a board\'s last days). null starts at the current bucket.',
   }),
+  key('simulator.realTimeAfterCatchUp', {
+    kind: 'boolean', default: false,
+    doc: 'Once simulated time reaches the wall clock, go on in real time instead of running ahead of it. With a start in the past (-7d) a demo fills a week of history at simulator.speed, then keeps time like production data, so boards showing "the last 7 days" stay filled.',
+  }),
   key('metrics.portfolios', {
     kind: 'string-list', default: [], pattern: IDENTIFIER,
     doc: 'Portfolio ids that get per-portfolio and per-channel gauges (budget, expected revenue, gap, marginal ROI) on /metrics. Empty by default, so label sets stay bounded however many portfolios run; list the few an operator watches. In the environment variable, separate ids with commas.',

@@ -141,6 +141,8 @@ export interface Config {
     readonly tickMinutes: number;
     /** Simulated start time: ISO-8601, or relative to the wall clock at start (`-7d`); null = the current bucket. */
     readonly start: string | null;
+    /** Once simulated time reaches the wall clock, continue in real time (1×). */
+    readonly realTimeAfterCatchUp: boolean;
   };
   readonly metrics: {
     /** Portfolios that get per-portfolio and per-channel gauges (bounded label sets). */

@@ -52,6 +52,10 @@ export async function startLiveSimulation(options: {
   readonly tickMinutes: number;
   readonly log: Logger;
   readonly maxTicks?: number;
+  /** Once simulated time reaches the wall clock, run in real time instead of ahead of it. */
+  readonly realTimeAfterCatchUp?: boolean;
+  /** Wall clock (ms), for tests. */
+  readonly wallNow?: () => number;
 }): Promise<LiveSimulation> {
   const { market, transport, log } = options;
   let applied = 0;
@@ -67,7 +71,9 @@ export async function startLiveSimulation(options: {
   let running = true;
   let ticks = 0;
   let wake: (() => void) | null = null;
-  const startedAt = Date.now();
+  const wallNow = options.wallNow ?? Date.now;
+  const startedAt = wallNow();
+  let caughtUp = false;
   const done = (async () => {
     while (running && (options.maxTicks === undefined || ticks < options.maxTicks)) {
       const records = market.step();
@@ -81,7 +87,16 @@ export async function startLiveSimulation(options: {
       if (ticks % Math.max(1, Math.round((24 * 60) / options.tickMinutes)) === 0) {
         log.info('simulated one more day', { simulatedTime: new Date(market.now()).toISOString(), ticks, reallocationsApplied: applied });
       }
-      const due = startedAt + ticks * tickWallMs - Date.now();
+      let due = startedAt + ticks * tickWallMs - wallNow();
+      if (options.realTimeAfterCatchUp) {
+        // The next tick starts at market.now(): never generate it before the wall clock gets there.
+        const ahead = market.now() - wallNow();
+        if (ahead > 0 && !caughtUp) {
+          caughtUp = true;
+          log.info('simulator caught up with the wall clock; running in real time from here', { simulatedTime: new Date(market.now()).toISOString() });
+        }
+        due = Math.max(due, ahead);
+      }
       if (due > 0 && running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, due);
