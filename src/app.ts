@@ -150,9 +150,12 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
     auth: { token: config.api.token, protectReads: config.api.protectReads },
     log: log.child({ component: 'api' }),
     readiness: () => {
-      const ready = stream ? stream.isReady() : local!.source.isReady();
-      const name = stream ? `source:${stream.name}` : `source:${local!.source.name}`;
-      return [{ name, ok: ready, ...(ready ? {} : { detail: 'not consuming yet' }) }];
+      if (stream) {
+        const r = stream.readiness();
+        return [{ name: `source:${stream.name}`, ok: r.ok, ...(r.detail !== undefined ? { detail: r.detail } : {}) }];
+      }
+      const ready = local!.source.isReady();
+      return [{ name: `source:${local!.source.name}`, ok: ready, ...(ready ? {} : { detail: 'not consuming yet' }) }];
     },
   });
 

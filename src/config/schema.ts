@@ -205,6 +205,10 @@ export const CONFIG_KEYS = [
     kind: 'integer', default: 60000, min: 1000, max: 900000,
     doc: 'How long the broker lets a transaction stay open before aborting it (at most the broker\'s transaction.max.timeout.ms).',
   }),
+  key('kafka.sessionTimeoutMs', {
+    kind: 'integer', default: 10000, min: 6000, max: 300000,
+    doc: 'Consumer group session timeout. A member that stops heartbeating (killed, or cut off from the broker) holds its partitions this long before another instance takes them over; /ready turns 503 after this long without a heartbeat. Must lie within the broker\'s group.min/max.session.timeout.ms (6 s to 30 min by default).',
+  }),
   key('ingest.bucketMinutes', {
     kind: 'integer', default: 60, min: 1, max: 10080,
     doc: 'Length of one time bucket in minutes. Spend and sales are summed per bucket, and each portfolio budget is the budget of one bucket.',

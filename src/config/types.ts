@@ -87,6 +87,8 @@ export interface Config {
     };
     /** Transaction timeout the broker enforces on an open transaction. */
     readonly transactionTimeoutMs: number;
+    /** Consumer group session timeout: how long a dead member holds its partitions; also /ready's heartbeat limit. */
+    readonly sessionTimeoutMs: number;
   };
   readonly ingest: {
     readonly bucketMinutes: number;

@@ -65,6 +65,22 @@ export function requestsOf(byTopic: ReadonlyMap<string, readonly OutMessage[]>, 
   return requests;
 }
 
+export interface Readiness {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/**
+ * Ready while in the group and heard from its coordinator within a session timeout (after which
+ * the coordinator would have dropped this member anyway). Heartbeats run every sessionTimeout/5.
+ */
+export function consumerReadiness(joined: boolean, lastHeartbeat: number, now: number, sessionTimeoutMs: number): Readiness {
+  if (!joined) return { ok: false, detail: 'not in the consumer group' };
+  const silent = now - lastHeartbeat;
+  if (silent > sessionTimeoutMs) return { ok: false, detail: `no heartbeat from the group coordinator for ${Math.round(silent / 1000)} s` };
+  return { ok: true };
+}
+
 interface Lane {
   readonly partition: number;
   producer: Producer | null;
@@ -96,6 +112,7 @@ export class ExactlyOnceSource {
   private readonly tracker: StateTracker;
   private readonly kindOf: Map<string, InputKind>;
   private readonly lag: ConsumerLag;
+  private lastHeartbeat = 0;
 
   constructor(private readonly deps: ExactlyOnceDeps) {
     this.partitionCount = deps.config.kafka.partitions;
@@ -121,7 +138,15 @@ export class ExactlyOnceSource {
   }
 
   isReady(): boolean {
-    return this.ready;
+    return this.readiness().ok;
+  }
+
+  /**
+   * Joined the group and heard from its coordinator lately: a broker outage turns this false
+   * within HEARTBEAT_STALE_MS even when kafkajs has not yet given up on the connection.
+   */
+  readiness(): Readiness {
+    return consumerReadiness(this.ready, this.lastHeartbeat, performance.now(), this.deps.config.kafka.sessionTimeoutMs);
   }
 
   /** Resolves once the consumer joined and every assigned partition is restored (or after `timeoutMs`). */
@@ -170,13 +195,17 @@ export class ExactlyOnceSource {
       partitionAssigners: [coPartitionAssigner],
       readUncommitted: false,
       // A killed member holds its partitions until its session expires: keep that short.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 2_000,
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(config.kafka.sessionTimeoutMs / 5)),
       retry: { retries: 8, initialRetryTime: 300 },
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      this.lastHeartbeat = performance.now();
+    });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.ready = true;
+      this.lastHeartbeat = performance.now();
       const assigned = assignedPartitions(e.payload.memberAssignment);
       this.onAssignment(assigned, e.payload.memberId);
       log.info('joined consumer group', { groupId: e.payload.groupId, partitions: assigned });

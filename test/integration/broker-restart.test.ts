@@ -25,6 +25,7 @@ const prefix = uniqueName('restart');
 const HOUR = 3_600_000;
 // How long the broker stays down (SPENDFLOW_TEST_OUTAGE_MS overrides, e.g. to try one longer than ingest.idleStreamSeconds).
 const OUTAGE_MS = Number(process.env['SPENDFLOW_TEST_OUTAGE_MS'] ?? 7_000);
+const SESSION_MS = 6_000;
 
 let broker: PrivateBroker;
 let config: Config;
@@ -44,6 +45,8 @@ beforeAll(async () => {
         brokers: [brokers],
         groupId: `${prefix}-group`,
         topics: testTopics(prefix),
+        // The broker's minimum; shorter than the outage, so /ready must notice it.
+        sessionTimeoutMs: SESSION_MS,
       },
       simulator: { enabled: 'off' },
     },
@@ -125,9 +128,14 @@ describe('a broker restart mid-stream', () => {
     const code = await broker.stop('SIGTERM');
     const stoppedMs = Date.now() - stopAt;
     const healthDuringOutage = (await app.server.inject({ url: '/health' })).statusCode;
-    await sleep(OUTAGE_MS / 2);
-    const readyDuringOutage = (await app.server.inject({ url: '/ready' })).statusCode;
-    await sleep(OUTAGE_MS / 2);
+    // /ready is polled through the outage: it must turn 503 once the coordinator has been
+    // silent for a session timeout (what an orchestrator's readiness probe would see).
+    const readyDuring: number[] = [];
+    while (Date.now() - stopAt < stoppedMs + OUTAGE_MS) {
+      readyDuring.push((await app.server.inject({ url: '/ready' })).statusCode);
+      await sleep(200);
+    }
+    const readyDuringOutage = readyDuring.includes(503) ? 503 : 200;
     const restartAt = Date.now();
     await broker.start();
     const restartMs = Date.now() - restartAt;
@@ -194,6 +202,8 @@ describe('a broker restart mid-stream', () => {
     expect(final.accepted, 'every distinct event accepted exactly once').toBe(eventIds.size);
     expect(final.duplicate).toBe(onTopics - eventIds.size);
     expect(await metric('spendflow_dead_letters_total')).toBe(0);
+
+    if (stoppedMs + OUTAGE_MS > SESSION_MS + 1_000) expect(readyDuringOutage, `/ready during the outage: ${readyDuring.join(',')}`).toBe(503);
 
     // Healthy again without a restart of the app.
     expect((await app.server.inject({ url: '/health' })).statusCode).toBe(200);

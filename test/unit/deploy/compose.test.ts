@@ -122,6 +122,16 @@ describe('docker-compose.yml', () => {
     expect(config.kafka.replicationFactor).toBe(1);
   });
 
+  it('writes history to the InfluxDB service, gauges the demo portfolios and starts the simulator a week back', () => {
+    const config = spendflowConfig();
+    expect(config.influx.url).toBe(`http://influxdb:${ports(service('influxdb'))[0]?.target}`);
+    expect(config.influx.database).toBe(envOf(service('influxdb'))['INFLUXDB_DB']);
+    expect(config.metrics.portfolios).toEqual(config.portfolios.map((p) => p.id));
+    // The Marketing board shows the last 7 days of event time (test/unit/deploy/grafana.test.ts).
+    expect(config.simulator.start).toBe('-7d');
+    expect(service('spendflow').depends_on).toMatchObject({ influxdb: { condition: 'service_healthy' } });
+  });
+
   it('publishes the port spendflow listens on', () => {
     expect(ports(service('spendflow'))).toEqual([{ published: '8080', target: String(spendflowConfig().service.port) }]);
   });
