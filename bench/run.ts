@@ -17,6 +17,11 @@ import type { SourceRecord } from '../src/ports.ts';
 import { InProcessPublisher } from '../src/publish/in-process-sink.ts';
 import { registerRuntimeHooks } from '../src/runtime/hooks.ts';
 import { builtInScenario } from '../src/sim/scenarios.ts';
+import { createLogger } from '../src/log.ts';
+import { startHistory, type History } from '../src/telemetry/history.ts';
+import type { HistoryTarget } from '../src/telemetry/history-writer.ts';
+import { registerHistoryMetrics, registerPipelineMetrics } from '../src/telemetry/metrics.ts';
+import { Registry } from 'prom-client';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -57,6 +62,50 @@ const rows: [string, string, string, string][] = [];
   }
   const ms = median(samples);
   rows.push(['ingest: 7 simulated days, 2 portfolios (incl. 336 reoptimizations)', `${Math.round(records.length / (ms / 1000))} records/s`, `${Math.round(records.length / (baselineMs / 1000))} records/s JSON.parse only`, (ms / baselineMs).toFixed(1) + 'x']);
+}
+
+// 1b. Telemetry's cost on the same stream: Prometheus metrics and the InfluxDB history (points
+//     built and queued; a target that accepts them in memory) against the bare pipeline.
+{
+  const market = buildMarket(config, builtInScenario('demo'), Date.parse('2026-03-02T00:00:00Z'));
+  const records: SourceRecord[] = [];
+  for (let i = 0; i < 288 * 7; i++) {
+    for (const r of market.step()) records.push({ topic: r.topic, kind: r.topic, key: r.key, value: JSON.stringify(r.value) });
+  }
+  const run = async (observed: boolean): Promise<{ ms: number; points: number }> => {
+    const bus = new InProcessBus({ retain: 10 });
+    const publisher = new InProcessPublisher(bus, config.kafka.topics);
+    const signals = new SignalBus();
+    let points = 0;
+    const target: HistoryTarget = { name: 'memory', prepare: async () => {}, write: async (batch) => void (points += batch.length) };
+    const pipeline = createPipeline({ config, allocations: publisher, deadLetters: publisher, signals, now: () => 0 });
+    let history: History | null = null;
+    if (observed) {
+      const registry = new Registry();
+      registerPipelineMetrics(registry, signals, { processMetrics: false, portfolios: config.portfolios.map((p) => p.id) });
+      history = startHistory({ config, signals, stats: registerHistoryMetrics(registry), portfolio: (id) => pipeline.portfolio(id), log: createLogger('silent'), target });
+    }
+    const t0 = performance.now();
+    for (const r of records) await pipeline.handle(r);
+    const ms = performance.now() - t0;
+    await history?.stop();
+    return { ms, points };
+  };
+  const bare: number[] = [];
+  const observed: number[] = [];
+  let points = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    bare.push((await run(false)).ms);
+    const o = await run(true);
+    observed.push(o.ms);
+    points = o.points;
+  }
+  rows.push([
+    'telemetry: the same 7 days with metrics + InfluxDB history (in-memory target)',
+    `${Math.round(records.length / (median(observed) / 1000))} records/s, ${points} points`,
+    `${Math.round(records.length / (median(bare) / 1000))} records/s without telemetry`,
+    (median(observed) / median(bare)).toFixed(2) + 'x',
+  ]);
 }
 
 // 2. Online model update per portfolio-bucket (a full 336-bucket window) vs a batch refit from

@@ -109,7 +109,7 @@ export function bucketPoints(portfolioId: string, model: OnlineModelState, budge
     points.push({ measurement: 'bucket_spend', tags: { portfolio: portfolioId, channel }, fields: numbers({ spend }), timestamp });
   }
   if (!isFitted(model)) return points;
-  const explained = explainModel(model, budgets, (model.lastBucket ?? timestamp) + model.bucketMs);
+  const explained = explainModel(model, budgets, (model.lastBucket ?? timestamp) + model.bucketMs, { points: false });
   for (const c of explained.channels) {
     points.push({
       measurement: 'channel_model',

@@ -133,10 +133,18 @@ export function registerPipelineMetrics(registry: Registry, signals: SignalBus, 
   for (const reason of ['too_large', 'malformed_json', 'invalid', 'unknown_portfolio', 'unknown_channel', 'wrong_partition', 'internal']) invalid.labels(reason).inc(0);
   for (const kind of ['learning', 'unhealthy', 'hold_after_change', 'paused', 'max_change', 'budget_cap', 'bounds', 'min_roas']) guardrails.labels(kind).inc(0);
 
+  // The per-record series, bound once: prom-client's labels() hashes its arguments on every call.
+  const consumedBy = new Map<string, ReturnType<typeof consumed.labels>>();
+  const consumedChild = (kind: string, result: string) => {
+    const key = `${kind}\0${result}`;
+    let child = consumedBy.get(key);
+    if (!child) consumedBy.set(key, (child = consumed.labels(kind, result)));
+    return child;
+  };
   return signals.on((s: PipelineSignal) => {
     switch (s.type) {
       case 'event.consumed':
-        consumed.labels(s.kind, s.result).inc();
+        consumedChild(s.kind, s.result).inc();
         if (s.result === 'duplicate') duplicates.inc();
         if (s.result === 'late') late.inc();
         break;

@@ -51,7 +51,9 @@ function ratio(e: Estimate, by: number): Estimate {
   return { mean: e.mean / by, sd: e.sd / by, low: e.low / by, high: e.high / by };
 }
 
-export function explainModel(state: OnlineModelState, allocation: Readonly<Record<string, number>>, start: number): ModelExplanation {
+/** `points: false` skips the curve points (the costly part), for callers that only need the estimates. */
+export function explainModel(state: OnlineModelState, allocation: Readonly<Record<string, number>>, start: number, options: { readonly points?: boolean } = {}): ModelExplanation {
+  const withPoints = options.points ?? true;
   const forecast = forecastRevenue(state, allocation, start);
   const curves = modelCurves(state);
   const variances = betaVariances(state);
@@ -68,7 +70,7 @@ export function explainModel(state: OnlineModelState, allocation: Readonly<Recor
     const betaVariance = variances[c]!;
     const marginalRoi = channelResponseAt(state, c, beta, betaVariance, x).slope;
     const top = 2 * Math.max(x, state.spendScale[c]!);
-    const points = Array.from({ length: POINTS }, (_, i): CurvePoint => {
+    const points = Array.from({ length: withPoints ? POINTS : 0 }, (_, i): CurvePoint => {
       const spend = (top * i) / (POINTS - 1);
       const { value } = channelResponseAt(state, c, beta, betaVariance, spend);
       return { spend, response: value.mean, low: value.low, high: value.high };
