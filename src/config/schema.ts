@@ -363,7 +363,7 @@ export const CONFIG_KEYS = [
   }),
   key('influx.maxRetries', {
     kind: 'integer', default: 5, min: 0,
-    doc: 'Retries of a failed write, with exponential backoff from 250 ms up to 30 s. A batch whose retries run out is dropped (counted); a write InfluxDB refuses as malformed (HTTP 400) is dropped at once.',
+    doc: 'Retries of a failed write, with exponential backoff from 250 ms up to 30 s. A batch whose retries run out is dropped (counted). A batch InfluxDB refuses as malformed (HTTP 400) is not retried: it is written again in halves until the refused points are alone, and those are dropped (counted).',
   }),
   key('influx.timeoutMs', {
     kind: 'integer', default: 5000, min: 100,

@@ -308,6 +308,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       durationSeconds: (performance.now() - started) / 1000,
       allocation: rt.allocation,
       budget: rt.config.budget,
+      at: Number.isFinite(rt.buckets.closedUntil) ? rt.buckets.closedUntil : rt.buckets.watermark,
     });
     return { outcome: decision.outcome, version: rt.allocation.version, summary: rt.allocation.summary };
   }

@@ -26,6 +26,8 @@ export type PipelineSignal =
       readonly allocation: PortfolioAllocation;
       /** The portfolio's budget for the period (before any cap or guardrail). */
       readonly budget: number;
+      /** Event time of the decision: the data cut-off (end of the last closed bucket). */
+      readonly at: number;
     }
   | { readonly type: 'model.updated'; readonly portfolioId: string; readonly ok: boolean; readonly durationSeconds: number; readonly rmse: number }
   /**

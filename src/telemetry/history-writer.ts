@@ -49,6 +49,12 @@ export interface HistoryWriterOptions {
 
 export class HistoryWriter {
   private buffer: HistoryPoint[] = [];
+  /**
+   * Halves of batches the target refused as malformed, written as they are until the bad points
+   * are alone (then dropped): InfluxDB stores the good points of a batch and refuses the whole
+   * request, so only this way do the counts say which points were lost.
+   */
+  private isolated: HistoryPoint[][] = [];
   private inFlight = 0;
   private writing: Promise<void> | null = null;
   private attempts = 0;
@@ -70,7 +76,7 @@ export class HistoryWriter {
   add(points: readonly HistoryPoint[]): void {
     if (this.stopped || points.length === 0) return;
     for (const p of points) this.buffer.push(p);
-    const overflow = this.buffer.length + this.inFlight - this.options.maxBufferPoints;
+    const overflow = this.waiting() + this.inFlight - this.options.maxBufferPoints;
     if (overflow > 0) {
       const drop = Math.min(overflow, this.buffer.length);
       this.buffer.splice(0, drop);
@@ -82,12 +88,16 @@ export class HistoryWriter {
 
   /** Points waiting or being written. */
   pending(): number {
-    return this.buffer.length + this.inFlight;
+    return this.waiting() + this.inFlight;
+  }
+
+  private waiting(): number {
+    return this.buffer.length + this.isolated.reduce((n, b) => n + b.length, 0);
   }
 
   /** Writes until the buffer is empty or a write fails (then waits for nothing). */
   async flush(): Promise<void> {
-    while (this.buffer.length > 0 || this.writing) {
+    while (this.waiting() > 0 || this.writing) {
       if (this.writing) {
         await this.writing;
         continue;
@@ -106,9 +116,10 @@ export class HistoryWriter {
     await Promise.race([this.flush(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timeout);
     this.stopped = true;
-    const left = this.buffer.length;
+    const left = this.waiting();
     if (left > 0) {
       this.buffer = [];
+      this.isolated = [];
       this.options.stats.dropped(left, 'shutdown');
       this.options.log?.warn('history points not written at shutdown', { target: this.options.target.name, points: left });
     }
@@ -116,28 +127,31 @@ export class HistoryWriter {
   }
 
   private kick(): void {
-    if (this.writing || this.buffer.length === 0 || Date.now() < this.retryAt) return;
+    if (this.writing || this.waiting() === 0 || Date.now() < this.retryAt) return;
     void this.writeBatch();
   }
 
   private report(): void {
-    this.options.stats.buffered(this.buffer.length + this.inFlight);
+    this.options.stats.buffered(this.pending());
   }
 
-  /** One batch from the head of the buffer; true when it left (written or dropped for good). */
+  /** One batch (an isolated one first, else the head of the buffer); true when it left (written, split or dropped for good). */
   private writeBatch(): Promise<boolean> {
-    const batch = this.buffer.splice(0, this.options.batchSize);
+    const isolated = this.isolated.shift();
+    const batch = isolated ?? this.buffer.splice(0, this.options.batchSize);
     this.inFlight = batch.length;
-    const run = this.send(batch);
+    const run = this.send(batch, isolated !== undefined);
     this.writing = run.then(() => undefined);
     return run.finally(() => {
       this.writing = null;
       this.inFlight = 0;
       this.report();
+      // A full batch that queued behind this write leaves now, not at the next tick.
+      if (!this.stopped && (this.isolated.length > 0 || this.buffer.length >= this.options.batchSize)) this.kick();
     });
   }
 
-  private async send(batch: HistoryPoint[]): Promise<boolean> {
+  private async send(batch: HistoryPoint[], isolated: boolean): Promise<boolean> {
     const { target, stats, log } = this.options;
     try {
       if (!this.prepared) {
@@ -161,8 +175,22 @@ export class HistoryWriter {
         log?.warn('history write failed; buffering and retrying', { target: target.name, error: errorMessage(err), points: batch.length });
       }
       if (!retriable) {
-        stats.dropped(batch.length, 'rejected');
-        log?.error('history batch rejected; dropped', { target: target.name, error: errorMessage(err), points: batch.length });
+        this.attempts = 0;
+        if (batch.length > 1) {
+          // Split until the refused points are alone; the good ones are written (again: InfluxDB
+          // keeps one point per series and time, so a repeat changes nothing).
+          if (!isolated) log?.error('history batch refused as malformed; isolating the bad points', { target: target.name, error: errorMessage(err), points: batch.length });
+          const half = Math.ceil(batch.length / 2);
+          this.isolated.unshift(batch.slice(0, half), batch.slice(half));
+          return true;
+        }
+        stats.dropped(1, 'rejected');
+        log?.warn('history point refused; dropped', { target: target.name, measurement: batch[0]!.measurement, tags: batch[0]!.tags, error: errorMessage(err) });
+        return true;
+      }
+      if (this.stopped) {
+        // In flight when stop() gave up: nothing will retry it, so it is counted here.
+        stats.dropped(batch.length, 'shutdown');
         this.attempts = 0;
         return true;
       }
@@ -174,9 +202,14 @@ export class HistoryWriter {
         this.retryAt = Date.now() + this.backoff(this.options.maxRetries);
         return false;
       }
+      if (isolated) {
+        this.isolated.unshift(batch);
+        this.retryAt = Date.now() + this.backoff(this.attempts);
+        return false;
+      }
       // Back to the head of the buffer, keeping the bound (the oldest go first).
       this.buffer.unshift(...batch);
-      const overflow = this.buffer.length - this.options.maxBufferPoints;
+      const overflow = this.waiting() - this.options.maxBufferPoints;
       if (overflow > 0) {
         this.buffer.splice(0, overflow);
         stats.dropped(overflow, 'buffer_full');

@@ -30,7 +30,7 @@ export interface History {
 export function pointsFor(signal: PipelineSignal, portfolio: HistoryDeps['portfolio']) {
   if (signal.type === 'reoptimized') {
     const view = portfolio(signal.portfolioId);
-    return view ? allocationPoints(view.portfolio, signal.allocation, signal.budget) : [];
+    return view ? allocationPoints(view.portfolio, signal.allocation, signal.budget, signal.at) : [];
   }
   if (signal.type === 'bucket.modelled') {
     const budgets = portfolio(signal.portfolioId)?.allocation.budgets ?? {};

@@ -42,15 +42,14 @@ function numbers(fields: Record<string, number | string | null | undefined>): Re
   return out;
 }
 
-/** The decision's event time: when it takes effect, else when it was decided; null if neither. */
-export function decisionTime(allocation: PortfolioAllocation): number | null {
-  return allocation.effectiveFrom ?? allocation.decidedAt ?? null;
-}
-
-/** One `portfolio` point and one `allocation` point per channel for a decision. */
-export function allocationPoints(portfolio: PortfolioConfig, allocation: PortfolioAllocation, budget: number): HistoryPoint[] {
-  const timestamp = decisionTime(allocation);
-  if (timestamp === null) return [];
+/**
+ * One `portfolio` point and one `allocation` point per channel for a decision, at its event time
+ * `at` (the data cut-off, so every decision of a portfolio has its own time: the allocation's
+ * effectiveFrom would not do, since decisions that keep the allocation keep it too).
+ */
+export function allocationPoints(portfolio: PortfolioConfig, allocation: PortfolioAllocation, budget: number, at: number): HistoryPoint[] {
+  if (!Number.isSafeInteger(at)) return [];
+  const timestamp = at;
   const allocated = portfolio.channels.reduce((sum, c) => sum + (allocation.budgets[c.id] ?? 0), 0);
   const points: HistoryPoint[] = portfolio.channels.map((c) => ({
     measurement: 'allocation',

@@ -45,7 +45,7 @@ describe('HTTP API: health, metrics, allocation, model', () => {
     const shop = config.portfolios.find((p) => p.id === 'demo-shop')!;
     signals.emit({ type: 'dead_letter.sent', reason: 'malformed_json' });
     signals.emit({ type: 'event.consumed', kind: 'spend', result: 'invalid' });
-    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01, allocation: initialAllocation(shop), budget: shop.budget });
+    signals.emit({ type: 'reoptimized', portfolioId: 'demo-shop', outcome: 'published', solver: 'annealing', explored: false, durationSeconds: 0.01, allocation: initialAllocation(shop), budget: shop.budget, at: 0 });
     signals.emit({ type: 'reallocation.published', portfolioId: 'demo-shop', platform: 'meta', count: 2 });
     const res = await app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
