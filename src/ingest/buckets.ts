@@ -17,18 +17,6 @@ export interface ClosedBucket {
   readonly salesEvents: number;
 }
 
-interface OpenBucket {
-  start: number;
-  spend: Record<string, number>;
-  impressions: Record<string, number>;
-  clicks: Record<string, number>;
-  revenue: number;
-  orders: number;
-  attributedRevenue: Record<string, number>;
-  spendEvents: number;
-  salesEvents: number;
-}
-
 export type AddResult = 'accepted' | 'duplicate' | 'late';
 
 /** An open bucket as plain data (JSON-safe). */
@@ -43,6 +31,9 @@ export interface OpenBucketState {
   readonly spendEvents: number;
   readonly salesEvents: number;
 }
+
+/** The same, as the tracker mutates it while the bucket is open. */
+type OpenBucket = { -readonly [K in keyof OpenBucketState]: OpenBucketState[K] extends Readonly<Record<string, number>> ? Record<string, number> : OpenBucketState[K] };
 
 /**
  * Everything a PortfolioBuckets holds except the seen event ids (those travel separately, as
