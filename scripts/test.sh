@@ -12,13 +12,14 @@ fi
 # Debian packages the tests need, installed when missing and we can (root with apt), otherwise we
 # say what to install: a JDK 17+ and Maven for the Kafka broker (Maven fetches its jars),
 # docker-compose, which validates docker-compose.yml (`docker-compose config` needs no engine),
-# InfluxDB and Prometheus for the history and dashboard tests, and Chromium for the status page.
+# InfluxDB and Prometheus for the history and dashboard tests (the prometheus package also brings
+# promtool, which checks and unit-tests the alert rules), and Chromium for the status page.
 missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 [ -x /usr/bin/influxd ] || missing+=(influxdb)
-[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -23,7 +23,7 @@ import { influxQuery, startInfluxDB, type InfluxStatement, type LocalServer } fr
 import { freePort } from '../support/kafka-broker.ts';
 import { deleteTopicsMatching, produceRaw, testTopics, uniqueName, waitFor } from '../support/kafka.ts';
 import { REPO } from '../support/processes.ts';
-import { givenPrometheus, promQueryRange, promSampleCount, startPrometheus, type PromAnswer } from '../support/prometheus.ts';
+import { givenPrometheus, promQueryRange, promRules, promSampleCount, startPrometheus, type PromAnswer, type PromRule } from '../support/prometheus.ts';
 
 const brokers = inject('kafkaBrokers');
 const prefix = uniqueName('dashboards');
@@ -78,7 +78,7 @@ beforeAll(async () => {
   // A Prometheus of our own scrapes the port we pick; one given by SPENDFLOW_TEST_PROMETHEUS_URL
   // must already scrape 127.0.0.1:SPENDFLOW_TEST_SERVICE_PORT (default 8080).
   const port = givenPrometheus() ? Number(process.env['SPENDFLOW_TEST_SERVICE_PORT'] ?? 8080) : await freePort();
-  prometheus = await startPrometheus([`127.0.0.1:${port}`]);
+  prometheus = await startPrometheus([`127.0.0.1:${port}`], { ruleFiles: [join(REPO, 'prometheus/alerts.yml')] });
   promStartedAt = Date.now();
   // Our own InfluxDB is empty, so spendflow creates the default database; a shared one gets a
   // database of this run's own (dropped afterwards), so runs cannot see each other's points.
@@ -301,6 +301,27 @@ describe('the Grafana boards on real InfluxDB and Prometheus', () => {
     });
     expect(missing).toEqual([]);
   });
+
+  it('the alert rules load in real Prometheus, evaluate against the running service without error, and none fires', async () => {
+    const expected = [...readFileSync(join(REPO, 'prometheus/alerts.yml'), 'utf8').matchAll(/^\s*- alert: (\S+)/gm)].map((m) => m[1]);
+    expect(expected.length).toBeGreaterThanOrEqual(10);
+    // Evaluated every second once loaded; wait for a round after the service has been scraped.
+    const since = Date.now();
+    const rules = await waitFor(
+      () => promRules(prometheus!.url),
+      (rs) => rs.length === expected.length && rs.every((r) => Date.parse(r.lastEvaluation) > since),
+      30_000,
+      (rs) =>
+        rs.length === 0
+          ? `Prometheus at ${prometheus!.url} has no rules loaded${givenPrometheus() ? ' (a given Prometheus must load prometheus/alerts.yml)' : ''}`
+          : `rules: ${rs.map((r) => `${r.name} ${r.lastEvaluation}`).join(', ')}`,
+    );
+    expect(rules.map((r) => r.name).sort()).toEqual([...expected].sort());
+    const unhealthy = rules.filter((r: PromRule) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
+    expect(unhealthy).toEqual([]);
+    const firing = rules.flatMap((r) => (r.alerts ?? []).filter((a) => a.state === 'firing').map((a) => `${r.name} ${JSON.stringify(a.labels)}`));
+    expect(firing).toEqual([]);
+  }, 60_000);
 
   it('spendflow created its InfluxDB database and retention policy', async () => {
     const dbs = await influxQuery(influx!.url, database, 'SHOW DATABASES');

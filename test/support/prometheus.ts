@@ -19,8 +19,13 @@ export function givenPrometheus(): string | undefined {
   return process.env['SPENDFLOW_TEST_PROMETHEUS_URL'] || undefined;
 }
 
+export interface PrometheusOptions {
+  /** Rule files (absolute paths) to load and evaluate every second. */
+  readonly ruleFiles?: readonly string[];
+}
+
 /** Prometheus scraping `targets` (host:port, path /metrics) every second. */
-export async function startPrometheus(targets: readonly string[]): Promise<LocalServer> {
+export async function startPrometheus(targets: readonly string[], options: PrometheusOptions = {}): Promise<LocalServer> {
   const given = givenPrometheus();
   if (given) return externalServer(given);
   const binary = findBinary('prometheus');
@@ -31,6 +36,7 @@ export async function startPrometheus(targets: readonly string[]): Promise<Local
     config,
     JSON.stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: options.ruleFiles ?? [],
       scrape_configs: [{ job_name: 'spendflow', scrape_interval: '1s', scrape_timeout: '1s', metrics_path: '/metrics', static_configs: [{ targets }] }],
     }),
   );
@@ -71,4 +77,22 @@ export async function promSampleCount(url: string, metric: string, windowSec = 3
   const res = await fetch(`${url}/api/v1/query?${params.toString()}`, { signal: AbortSignal.timeout(15_000) });
   const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
   return (body.data?.result ?? []).reduce((sum, r) => sum + Number(r.value[1]), 0);
+}
+
+/** One rule as /api/v1/rules reports it. */
+export interface PromRule {
+  readonly name: string;
+  readonly type: 'alerting' | 'recording';
+  readonly health: string;
+  readonly lastError?: string;
+  readonly lastEvaluation: string;
+  readonly state?: string;
+  readonly alerts?: readonly { labels: Record<string, string>; state: string }[];
+}
+
+/** Every rule Prometheus has loaded, over all groups. */
+export async function promRules(url: string): Promise<PromRule[]> {
+  const res = await fetch(`${url}/api/v1/rules`, { signal: AbortSignal.timeout(15_000) });
+  const body = (await res.json()) as { data?: { groups?: { rules: PromRule[] }[] } };
+  return (body.data?.groups ?? []).flatMap((g) => g.rules);
 }

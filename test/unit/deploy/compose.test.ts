@@ -206,6 +206,14 @@ describe('docker-compose.yml', () => {
     expect(targets).toEqual([`spendflow:${spendflowConfig().service.port}`]);
   });
 
+  it('mounts the alert rules where prometheus.yml loads them from', () => {
+    const files = (readYaml('prometheus/prometheus.yml')['rule_files'] ?? []) as string[];
+    expect(files).toEqual(['alerts.yml']);
+    const byTarget = new Map(mounts(service('prometheus')).map((m) => [m.target, m.source]));
+    // Relative rule files resolve against the directory of the configuration file.
+    for (const f of files) expect(byTarget.get(`/etc/prometheus/${f}`), f).toBe(join(ROOT, 'prometheus', f));
+  });
+
   it("mounts Grafana's provisioning and boards, with anonymous viewers", () => {
     const grafana = service('grafana');
     const byTarget = new Map(mounts(grafana).map((m) => [m.target, m.source]));

@@ -6,13 +6,11 @@
  * test/integration/dashboards.test.ts runs every query against real servers.
  */
 import { readdirSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loader.ts';
-import { SignalBus } from '../../../src/pipeline/signals.ts';
 import { INFLUX_SCHEMA } from '../../../src/telemetry/influx-points.ts';
-import { registerHistoryMetrics, registerPipelineMetrics } from '../../../src/telemetry/metrics.ts';
 import { ROOT, readYaml, repoText, type Tree } from './deploy-files.ts';
+import { exportedMetrics, seriesIn, unknownNamesIn } from './exported-metrics.ts';
 
 interface DataSource {
   readonly name: string;
@@ -58,24 +56,6 @@ const board = (file: string): Board => JSON.parse(repoText(`grafana/dashboards/$
 const allPanels = (panels: readonly Panel[]): Panel[] => panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 const targetsOf = (file: string) => allPanels(board(file).panels).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p, target: t })));
 const influxQueries = (file: string) => targetsOf(file).filter(({ target }) => target.datasource?.uid === 'influxdb');
-
-/** Every metric spendflow exports, with its type, from a freshly filled registry. */
-function exportedMetrics(): Map<string, string> {
-  const registry = new Registry();
-  const stop = registerPipelineMetrics(registry, new SignalBus(), { portfolios: ['demo-shop'] });
-  registerHistoryMetrics(registry);
-  const metrics = new Map(registry.getMetricsAsArray().map((m) => [m.name, String((m as unknown as { type: string }).type)]));
-  stop();
-  return metrics;
-}
-
-/** A series name in a PromQL expression → the metric it belongs to, or undefined if none. */
-function metricOf(series: string, exported: ReadonlyMap<string, string>): string | undefined {
-  if (exported.has(series)) return series;
-  const m = /^(.*)_(bucket|sum|count)$/.exec(series);
-  const base = m?.[1];
-  return base !== undefined && (exported.get(base) === 'histogram' || exported.get(base) === 'summary') ? base : undefined;
-}
 
 /** The measurement an InfluxQL statement reads (an optional `"rp".` prefix dropped), and its retention policy. */
 function sourceOf(query: string): { rp: string | null; measurement: string } | null {
@@ -157,12 +137,12 @@ describe('grafana/dashboards', () => {
     for (const v of board(file).templating?.list ?? []) if (v.type === 'query') check(v.datasource, `variable ${v.name}`);
   });
 
-  it.each(boardFiles)('%s queries only metrics spendflow exports, and rates over $__rate_interval or a fixed window', (file) => {
-    const exported = exportedMetrics();
+  it.each(boardFiles)('%s queries only metrics spendflow exports, and rates over $__rate_interval or a fixed window', async (file) => {
+    const exported = await exportedMetrics();
     const exprs = targetsOf(file).map(({ target }) => target.expr ?? '').filter((e) => e !== '');
-    const series = exprs.flatMap((e) => [...e.matchAll(/\bspendflow_[a-z0-9_]+/g)].map((m) => m[0]));
+    const series = exprs.flatMap((e) => seriesIn(e).map((s) => s.series));
     expect(series.length).toBeGreaterThan(0);
-    for (const s of series) expect(metricOf(s, exported), `${s} is not exported by spendflow`).toBeDefined();
+    expect(exprs.flatMap((e) => unknownNamesIn(e, exported))).toEqual([]);
     for (const e of exprs) {
       for (const m of e.matchAll(/\b(rate|irate)\([^[]*\[([^\]]+)\]/g)) expect(m[2], e).toBe('$__rate_interval');
       for (const m of e.matchAll(/\bincrease\([^[]*\[([^\]]+)\]/g)) expect(m[1], e).toMatch(/^(\$__rate_interval|\d+[mhd])$/);
