@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { findBinary } from '../../support/influxdb.ts';
 import { readYaml, repoText, type Tree } from './deploy-files.ts';
-import { exportedMetrics, unknownNamesIn } from './exported-metrics.ts';
+import { exportedMetrics, unknownNamesIn } from '../../support/exported-metrics.ts';
 
 interface Rule {
   readonly alert?: string;

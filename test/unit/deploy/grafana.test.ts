@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loader.ts';
 import { INFLUX_SCHEMA } from '../../../src/telemetry/influx-points.ts';
 import { ROOT, readYaml, repoText, type Tree } from './deploy-files.ts';
-import { exportedMetrics, seriesIn, unknownNamesIn } from './exported-metrics.ts';
+import { exportedMetrics, seriesIn, unknownNamesIn } from '../../support/exported-metrics.ts';
 
 interface DataSource {
   readonly name: string;

@@ -5,8 +5,8 @@
  * ones, such as every `result` of spendflow_events_consumed_total).
  */
 import { Registry } from 'prom-client';
-import { SignalBus } from '../../../src/pipeline/signals.ts';
-import { registerHistoryMetrics, registerPipelineMetrics } from '../../../src/telemetry/metrics.ts';
+import { SignalBus } from '../../src/pipeline/signals.ts';
+import { registerHistoryMetrics, registerPipelineMetrics } from '../../src/telemetry/metrics.ts';
 
 export interface ExportedMetric {
   readonly type: string;
@@ -39,7 +39,7 @@ export async function exportedMetrics(): Promise<Map<string, ExportedMetric>> {
 }
 
 /** A series name in a PromQL expression → the metric it belongs to (histograms' _bucket, _sum and _count included), or undefined. */
-export function metricOf(series: string, exported: ReadonlyMap<string, ExportedMetric>): string | undefined {
+export function metricOf(series: string, exported: ReadonlyMap<string, { readonly type: string }>): string | undefined {
   if (exported.has(series)) return series;
   const m = /^(.*)_(bucket|sum|count)$/.exec(series);
   const base = m?.[1];
