@@ -39,8 +39,8 @@ interface TestGroup {
 }
 
 const rulesText = repoText('prometheus/alerts.yml');
-const rules = (): Rule[] => ((parse(rulesText) as { groups: { rules: Rule[] }[] }).groups ?? []).flatMap((g) => g.rules);
-const alerts = (): (Rule & { alert: string })[] => rules().filter((r): r is Rule & { alert: string } => typeof r.alert === 'string');
+const ruleList: Rule[] = ((parse(rulesText) as { groups: { rules: Rule[] }[] }).groups ?? []).flatMap((g) => g.rules);
+const alertList = ruleList.filter((r): r is Rule & { alert: string } => typeof r.alert === 'string');
 const testFile = (): Tree & { tests: TestGroup[] } => parse(repoText('prometheus/alerts.test.yml')) as Tree & { tests: TestGroup[] };
 
 function promtool(args: string[], cwd?: string): { status: number | null; output: string } {
@@ -54,7 +54,7 @@ function promtool(args: string[], cwd?: string): { status: number | null; output
  * `rulesYaml` as alerts.yml in a fresh directory; `promtool test rules` on it.
  */
 function runRuleTests(rulesYaml: string): { status: number | null; output: string } {
-  const descriptions = new Map(alerts().map((a) => [a.alert, a.annotations?.['description'] ?? '']));
+  const descriptions = new Map(alertList.map((a) => [a.alert, a.annotations?.['description'] ?? '']));
   const file = testFile();
   for (const group of file.tests) {
     for (const c of group.alert_rule_test ?? []) {
@@ -71,15 +71,15 @@ describe('prometheus/alerts.yml', () => {
   it('passes promtool check rules, every rule an alert', () => {
     const res = promtool(['check', 'rules', 'prometheus/alerts.yml'], join(import.meta.dirname, '../../..'));
     expect(res.status, res.output).toBe(0);
-    expect(res.output).toContain(`SUCCESS: ${rules().length} rules found`);
-    expect(alerts().length).toBe(rules().length);
-    expect(alerts().length).toBeGreaterThanOrEqual(10);
+    expect(res.output).toContain(`SUCCESS: ${ruleList.length} rules found`);
+    expect(alertList.length).toBe(ruleList.length);
+    expect(alertList.length).toBeGreaterThanOrEqual(10);
   });
 
   it('gives every alert a unique name, a severity of page or ticket, a summary and a fixed description', () => {
-    const names = alerts().map((a) => a.alert);
+    const names = alertList.map((a) => a.alert);
     expect(new Set(names).size).toBe(names.length);
-    for (const a of alerts()) {
+    for (const a of alertList) {
       expect(['page', 'ticket'], a.alert).toContain(a.labels?.['severity']);
       expect(a.annotations?.['summary'], a.alert).toMatch(/\S/);
       const description = a.annotations?.['description'] ?? '';
@@ -91,27 +91,27 @@ describe('prometheus/alerts.yml', () => {
 
   it('reads only metrics, labels and label values spendflow exports, and the job prometheus.yml scrapes', async () => {
     const exported = await exportedMetrics();
-    const problems = alerts().flatMap((a) => unknownNamesIn(a.expr, exported).map((p) => `${a.alert}: ${p}`));
+    const problems = alertList.flatMap((a) => unknownNamesIn(a.expr, exported).map((p) => `${a.alert}: ${p}`));
     expect(problems).toEqual([]);
     const jobs = ((readYaml('prometheus/prometheus.yml')['scrape_configs'] ?? []) as { job_name: string }[]).map((j) => j.job_name);
-    for (const a of alerts()) for (const m of a.expr.matchAll(/\bjob\s*=\s*"([^"]*)"/g)) expect(jobs, a.alert).toContain(m[1]);
+    for (const a of alertList) for (const m of a.expr.matchAll(/\bjob\s*=\s*"([^"]*)"/g)) expect(jobs, a.alert).toContain(m[1]);
   });
 
   it('is listed in docs/metrics.md#alerts, alert for alert, with the same severity', () => {
     const doc = repoText('docs/metrics.md');
     const section = doc.slice(doc.indexOf('## Alerts'), doc.indexOf('\n## ', doc.indexOf('## Alerts') + 1));
     const rows = new Map([...section.matchAll(/^\| `(\w+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]));
-    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(alerts().map((a) => [a.alert, a.labels?.['severity']])));
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(alertList.map((a) => [a.alert, a.labels?.['severity']])));
   });
 
   it('has, for every alert, a test where it fires and one where it stays quiet', () => {
     const cases = testFile().tests.flatMap((g) => g.alert_rule_test ?? []);
-    for (const a of alerts()) {
+    for (const a of alertList) {
       const mine = cases.filter((c) => c.alertname === a.alert);
       expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${a.alert} never expected to fire`).toBe(true);
       expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${a.alert} never expected to stay quiet`).toBe(true);
     }
-    const known = new Set(alerts().map((a) => a.alert));
+    const known = new Set(alertList.map((a) => a.alert));
     expect(cases.map((c) => c.alertname).filter((n) => !known.has(n))).toEqual([]);
   });
 
@@ -127,7 +127,7 @@ describe('prometheus/alerts.yml', () => {
     expect((parse(silenced) as { groups: { rules: Rule[] }[] }).groups[0]?.rules.every((r) => r.expr === 'vector(0) > 1')).toBe(true);
     const res = runRuleTests(silenced);
     expect(res.status).not.toBe(0);
-    for (const a of alerts()) expect(res.output, a.alert).toContain(`alertname: ${a.alert},`);
+    for (const a of alertList) expect(res.output, a.alert).toContain(`alertname: ${a.alert},`);
   });
 });
 
